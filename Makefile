@@ -1,0 +1,50 @@
+# fapai — the two Quick start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: install install-dev run serve demo test test-postgres test-sqlite lint typecheck checks messages screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "fapai needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed-base: requirements/base.lock | $(BIN)/python
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/base.lock
+	@rm -f $(VENV)/.installed-dev; touch $@
+
+$(VENV)/.installed-dev: requirements/dev.lock | $(BIN)/python
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/dev.lock
+	@touch $(VENV)/.installed-base $@
+
+install: $(VENV)/.installed-base
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load the demo and serve web + clock on http://127.0.0.1:8000
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py load_demo
+	PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile.dev
+
+## make test: install the dev tools and run the whole suite (PostgreSQL + Redis when reachable, then SQLite)
+test: install-dev
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test FAPAI_TEST_DB=sqlite FAPAI_TEST_DB_NAME=sqlite $(BIN)/pytest -m "not postgres"
+
+checks: install-dev
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  DJANGO_ALLOWED_HOSTS=fapai.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install-dev
+	for app in core auction; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete); done
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuctionConfig(AppConfig):
+    name = "auction"
+    verbose_name = _("Auctions")
+
+    def ready(self) -> None:
+        from auction import jobs as auction_jobs
+        from core import jobs
+
+        jobs.register("rounds.open", auction_jobs.open_due_rounds)
+        jobs.register("rounds.close", auction_jobs.close_due_rounds)

@@ -1,0 +1,76 @@
+"""Test settings. The suite runs against real PostgreSQL and Redis when they are reachable
+(DATABASE_URL / REDIS_URL, or the standard local ports) and falls back to SQLite + in-memory layers
+otherwise. With FAPAI_REQUIRE_SERVICES=1 (set by .ci/run) an unreachable service is an error, never a
+silent fallback. FAPAI_TEST_DB=sqlite forces the fast embedded configuration."""
+
+from __future__ import annotations
+
+import socket
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env, tune_database
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+TEST_DB_MODE = env.str("FAPAI_TEST_DB", default="auto")  # auto | postgres | sqlite
+REQUIRE_SERVICES = env.bool("FAPAI_REQUIRE_SERVICES", default=False) and TEST_DB_MODE != "sqlite"
+if TEST_DB_MODE not in {"auto", "postgres", "sqlite"}:
+    raise ImproperlyConfigured(f"FAPAI_TEST_DB must be auto, postgres or sqlite, not {TEST_DB_MODE!r}")
+
+_db_name = env.str("FAPAI_TEST_DB_NAME", default="fapai")
+if TEST_DB_MODE == "sqlite":
+    DATABASES = {"default": tune_database(env.db_url_config(f"sqlite:///{VAR_DIR / 'test.sqlite3'}"))}
+elif env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": tune_database(env.db("DATABASE_URL"))}
+elif _reachable("127.0.0.1", 5432):
+    DATABASES = {"default": tune_database(env.db_url_config(f"postgres://postgres@127.0.0.1:5432/{_db_name}"))}
+elif REQUIRE_SERVICES or TEST_DB_MODE == "postgres":
+    raise ImproperlyConfigured("PostgreSQL is required for this test run but 127.0.0.1:5432 is unreachable")
+else:
+    DATABASES = {"default": tune_database(env.db_url_config(f"sqlite:///{VAR_DIR / 'test.sqlite3'}"))}
+DATABASES["default"]["TEST"] = {"NAME": f"test_{_db_name}"} if "postgresql" in DATABASES["default"][
+    "ENGINE"] else {}
+
+TEST_BACKEND = "postgres" if "postgresql" in DATABASES["default"]["ENGINE"] else "sqlite"
+
+if TEST_DB_MODE == "sqlite":
+    REDIS_URL = ""
+else:
+    REDIS_URL = env.str("REDIS_URL", default="")
+    if not REDIS_URL and _reachable("127.0.0.1", 6379):
+        REDIS_URL = "redis://127.0.0.1:6379/15"
+    if not REDIS_URL and REQUIRE_SERVICES:
+        raise ImproperlyConfigured("Redis is required for this test run but 127.0.0.1:6379 is unreachable")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"fapai-test-{_db_name}"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"fapai-test-{_db_name}",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
