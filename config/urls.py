@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("auction.api_urls")),
+    path("court/", include("auction.staff_urls")),
     path("", include("core.urls")),
     path("", include("auction.urls")),
 ]
