@@ -9,9 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core import clock
 from core.uploads import RandomUploadTo, validate_document, validate_image
@@ -432,8 +431,9 @@ class AuctionRound(models.Model):
     lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("round number"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    previous_round = models.OneToOneField("self", verbose_name=_("previous round"), null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="next_round")
+    # A ForeignKey, not one-to-one: a next round that was withdrawn can be replaced by another.
+    previous_round = models.ForeignKey("self", verbose_name=_("previous round"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="next_rounds")
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     # Reserve = start price (WP art.10): there is deliberately no separate reserve field.
     start_price_fen = models.BigIntegerField(_("start price (fen)"))
@@ -514,7 +514,8 @@ class AuctionRound(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status not in (self.Status.DRAFT, self.Status.PANEL_APPROVED)
+        """Public once its notice was published; a draft withdrawn before publication never is."""
+        return self.notice_published_at is not None
 
     @property
     def display_price_fen(self) -> int:

@@ -1,5 +1,5 @@
 """Reads for pages, the API and the clock. Public reads never include draft or panel-approved
-rounds; nothing here returns a bidder's identity."""
+rounds, nor a round withdrawn before its notice was published; nothing here returns a bidder's identity."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from auction.models import AuctionRound, Court, CourtMembership, Lot
 from core import clock
@@ -16,12 +17,45 @@ from core.roles import Role, has_role
 S = AuctionRound.Status
 PUBLIC_STATUSES = [s for s in S.values if s not in (S.DRAFT, S.PANEL_APPROVED)]
 CLOSED_STATUSES = [S.SOLD, S.FAILED, S.WITHDRAWN, S.TERMINATED, S.TAKEN_IN_LIEU, S.ENDED]
+# What the results archive offers as outcomes; "ended" lasts only inside the closing transaction.
+RESULT_STATUSES = [S.SOLD, S.FAILED, S.WITHDRAWN, S.TERMINATED, S.TAKEN_IN_LIEU]
+ACTIVE_STATUSES = [S.ANNOUNCED, S.BIDDING]
+STOPPED_STATUSES = [S.STAYED, S.SUSPENDED]
+# "ending" in the listing also ranks open rounds before stopped and closed ones (see round_search).
 SORTS = {
     "ending": ("effective_end",),
     "newest": ("-notice_published_at", "-id"),
-    "price_asc": ("start_price_fen", "id"),
-    "price_desc": ("-start_price_fen", "id"),
+    "price_asc": ("display_price", "id"),
+    "price_desc": ("-display_price", "id"),
 }
+PAGE_SIZE = 12
+
+
+def _public_q(prefix: str = "") -> Q:
+    """A round is public once its notice was published (WP art.3). Every public status implies
+    publication except "withdrawn", which a draft can also reach without ever being announced."""
+    return Q(**{f"{prefix}status__in": PUBLIC_STATUSES, f"{prefix}notice_published_at__isnull": False})
+
+
+class Phase:
+    """Where a public round stands for a visitor, by server time."""
+
+    UPCOMING = "upcoming"
+    LIVE = "live"
+    STOPPED = "stopped"
+    CLOSED = "closed"
+
+
+def round_phase(rnd: AuctionRound, now: datetime | None = None) -> str:
+    """Upcoming before bidding starts, live until the effective end (with extensions, WP art.20),
+    stopped while stayed or suspended (WP art.28), closed otherwise. A round past its end is closed
+    even before the clock finalises it: a bid at or after the end is rejected anyway."""
+    now = now or clock.now()
+    if rnd.status in STOPPED_STATUSES:
+        return Phase.STOPPED
+    if rnd.status in ACTIVE_STATUSES and now < rnd.effective_end:
+        return Phase.UPCOMING if now < rnd.bidding_start else Phase.LIVE
+    return Phase.CLOSED
 
 
 @dataclass(frozen=True)
@@ -38,18 +72,20 @@ class RoundFilters:
 
 
 def public_rounds() -> QuerySet[AuctionRound]:
-    return AuctionRound.objects.filter(status__in=PUBLIC_STATUSES).select_related("lot", "lot__case__court")
+    return AuctionRound.objects.filter(_public_q()).select_related("lot", "lot__case__court")
 
 
 def round_search(filters: RoundFilters, *, closed_only: bool = False) -> QuerySet[AuctionRound]:
-    """The public listing and the results archive, filtered and sorted. Prices filter on the
-    current price when there are bids, else the start price."""
-    qs = public_rounds()
+    """The public listing and the results archive, filtered and sorted. Prices filter and sort on
+    the current price when there are bids, else the start price. "Ending soonest" lists the rounds
+    still to be bid on first (soonest end first), then stopped rounds, then closed ones (latest first);
+    in the results archive it lists the latest closed first."""
+    qs = public_rounds().annotate(display_price=Coalesce("current_price_fen", "start_price_fen"))
     if closed_only:
         qs = qs.filter(status__in=CLOSED_STATUSES)
     if filters.q:
         qs = qs.filter(Q(lot__title__icontains=filters.q) | Q(lot__case__number__icontains=filters.q)
-                       | Q(lot__address__icontains=filters.q))
+                       | Q(lot__address__icontains=filters.q) | Q(lot__case__court__name__icontains=filters.q))
     if filters.court:
         qs = qs.filter(lot__case__court_id=filters.court)
     if filters.asset_type:
@@ -60,17 +96,25 @@ def round_search(filters: RoundFilters, *, closed_only: bool = False) -> QuerySe
         qs = qs.filter(status=filters.status)
     if filters.city:
         qs = qs.filter(lot__city=filters.city)
-    price = Q(current_price_fen__isnull=False)
     if filters.price_min_fen is not None:
-        qs = qs.filter((price & Q(current_price_fen__gte=filters.price_min_fen))
-                       | (~price & Q(start_price_fen__gte=filters.price_min_fen)))
+        qs = qs.filter(display_price__gte=filters.price_min_fen)
     if filters.price_max_fen is not None:
-        qs = qs.filter((price & Q(current_price_fen__lte=filters.price_max_fen))
-                       | (~price & Q(start_price_fen__lte=filters.price_max_fen)))
-    order = SORTS.get(filters.sort, SORTS["ending"])
-    if closed_only and filters.sort == "ending":
-        order = ("-effective_end",)
-    return qs.order_by(*order)
+        qs = qs.filter(display_price__lte=filters.price_max_fen)
+    if filters.sort in SORTS and filters.sort != "ending":
+        return qs.order_by(*SORTS[filters.sort])
+    if closed_only:
+        return qs.order_by("-effective_end", "-id")
+    rank = Case(When(status__in=ACTIVE_STATUSES, then=Value(0)), When(status__in=STOPPED_STATUSES, then=Value(1)),
+                default=Value(2))
+    active_end = Case(When(status__in=ACTIVE_STATUSES, then=F("effective_end")), default=None,
+                      output_field=DateTimeField())
+    return qs.annotate(phase_rank=rank, active_end=active_end).order_by(
+        "phase_rank", "active_end", "-effective_end", "-id")
+
+
+def with_card_data(qs: QuerySet[AuctionRound]) -> QuerySet[AuctionRound]:
+    """What a listing card shows besides the round: the lot's photos (one extra query per page)."""
+    return qs.prefetch_related("lot__photos")
 
 
 def lot_public(lot_id: int) -> Lot | None:
@@ -79,7 +123,7 @@ def lot_public(lot_id: int) -> Lot | None:
         Lot.objects.select_related("case__court")
         .prefetch_related(
             "photos", "attachments", "encumbrances", "leases", "tax_allocations", "priority_holders",
-            Prefetch("rounds", queryset=AuctionRound.objects.filter(status__in=PUBLIC_STATUSES).order_by("number")),
+            Prefetch("rounds", queryset=AuctionRound.objects.filter(_public_q()).order_by("number")),
         )
         .filter(pk=lot_id)
         .first()
@@ -101,8 +145,8 @@ def lot_current_round(lot: Lot, round_id: int | None = None) -> AuctionRound:
 
 def filter_choices() -> dict[str, Any]:
     return {
-        "courts": list(Court.objects.filter(cases__lots__rounds__status__in=PUBLIC_STATUSES).distinct()),
-        "cities": sorted(set(public_rounds().values_list("lot__city", flat=True))),
+        "courts": list(Court.objects.filter(_public_q("cases__lots__rounds__")).distinct()),
+        "cities": sorted(public_rounds().order_by().values_list("lot__city", flat=True).distinct()),
     }
 
 

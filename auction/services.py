@@ -66,6 +66,8 @@ ROUND_TRANSITIONS = TransitionTable(
         S.TAKEN_IN_LIEU: set(),
     },
 )
+# Publication is the one way into "announced" from "approved by the panel"; resumption has its own service.
+PUBLISH = TransitionTable("auction_round_publish", {S.PANEL_APPROVED: {S.ANNOUNCED}})
 # Statuses in which the round still occupies its lot (a new round cannot be opened beside it).
 OPEN_STATUSES = frozenset({S.DRAFT, S.PANEL_APPROVED, S.ANNOUNCED, S.BIDDING, S.ENDED, S.STAYED, S.SUSPENDED})
 # Statuses in which the panel's values are locked and the priority holders frozen (WP art.27).
@@ -79,10 +81,10 @@ CLOCK = "system:clock"
 
 def check_court_staff(actor: Any, court: Court, *, panel: bool = False) -> None:
     """Court staff act only for their own courts; recording a panel decision needs a panel judge."""
-    if isinstance(actor, str) and actor.startswith("system:"):
+    if isinstance(actor, str) and actor.startswith("system:") and not panel:
         return
     needed = (Role.PANEL,) if panel else (Role.COURT_STAFF, Role.PANEL)
-    if not has_role(actor, *needed):
+    if isinstance(actor, str) or not has_role(actor, *needed):
         raise PermissionDenied(
             _("Only a member of the collegial panel may do this.") if panel
             else _("Only court enforcement staff may do this."),
@@ -224,6 +226,8 @@ def lot_update(*, actor: Any, lot: Lot, **changes: Any) -> Lot:
         raise TypeError(f"unknown lot fields: {sorted(unknown)}")
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=lot.pk)
+        if "asset_type" in changes and not changes.get("nature") and changes["asset_type"] in DEFAULT_NATURE:
+            changes["nature"] = DEFAULT_NATURE[changes["asset_type"]]
         merged = {**{f: getattr(lot, f) for f in LOT_FIELDS}, **changes, "_has_lease": lot.leases.exists()}
         check_lot_fields(merged)
         changed = {k: v for k, v in changes.items() if getattr(lot, k) != v}
@@ -307,6 +311,8 @@ def lot_encumbrance_add(*, actor: Any, lot: Lot, kind: str, holder: str, survive
                         description: str = "", amount_fen: int | None = None,
                         registered_on: date | None = None) -> Encumbrance:
     """Security rights end on the sale; leases and usufructs survive it (PB art.28)."""
+    if amount_fen is not None and amount_fen < 0:
+        raise RuleViolation(_("Amounts cannot be negative."), code="negative_amount", field="amount_fen")
     if kind in (Encumbrance.Kind.MORTGAGE, Encumbrance.Kind.PLEDGE, Encumbrance.Kind.LIEN) and survives_sale:
         raise RuleViolation(_("A security right ends on the sale and is paid from the proceeds (PB art.28)."),
                             code="security_survives", field="survives_sale")
@@ -369,9 +375,13 @@ def priority_holder_add(*, actor: Any, lot: Lot, name: str, basis: str, rank: in
 
 def priority_holder_remove(*, actor: Any, holder: PriorityHolder, reason: str) -> None:
     check_court_staff(actor, holder.lot.case.court)
+    reason = _require_reason(reason)
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=holder.lot_id)
         _check_priority_unlocked(lot)
+        if Notification.objects.filter(priority_holder=holder).exists():
+            raise RuleViolation(_("This priority holder was already notified of a sale, so the record must stay; "
+                                  "record a written waiver instead."), code="priority_holder_notified")
         audit.record(actor=actor, action="lot.priority_holder_remove", obj=holder,
                      before=audit.snapshot(holder, ["name", "basis", "rank"]), reason=reason)
         holder.delete()
@@ -526,6 +536,11 @@ def round_create(*, actor: Any, lot: Lot, terms: RoundTerms, **texts: Any) -> Au
         return _new_round(actor, lot, K.FIRST, terms, None, texts)
 
 
+def live_next_rounds(previous: AuctionRound) -> Any:
+    """Next rounds of `previous` that still count: a withdrawn or terminated one can be replaced."""
+    return AuctionRound.objects.filter(previous_round=previous).exclude(status__in=[S.WITHDRAWN, S.TERMINATED])
+
+
 def next_round_kind(previous: AuctionRound) -> str:
     if previous.kind == K.FIRST:
         return K.SECOND
@@ -545,7 +560,7 @@ def round_create_next(*, actor: Any, previous: AuctionRound, terms: RoundTerms, 
         previous = AuctionRound.objects.select_for_update().get(pk=previous.pk)
         if previous.status != S.FAILED:
             raise RuleViolation(_("A next round follows only a failed round (流拍)."), code="previous_not_failed")
-        if AuctionRound.objects.filter(previous_round=previous).exists():
+        if live_next_rounds(previous).exists():
             raise RuleViolation(_("The next round for this round already exists."), code="next_round_exists")
         if lot.rounds.filter(status__in=OPEN_STATUSES).exists():
             raise RuleViolation(_("This lot already has a round in progress."), code="round_in_progress")
@@ -562,7 +577,8 @@ def round_update(*, actor: Any, rnd: AuctionRound, terms: RoundTerms | None = No
     if unknown:
         raise TypeError(f"unknown round fields: {sorted(unknown)}")
     with transaction.atomic():
-        rnd = AuctionRound.objects.select_for_update(of=("self",)).select_related("lot", "previous_round").get(pk=rnd.pk)
+        rnd = (AuctionRound.objects.select_for_update(of=("self",)).select_related("lot", "previous_round")
+               .get(pk=rnd.pk))
         if rnd.status not in (S.DRAFT, S.PANEL_APPROVED):
             raise RuleViolation(_("An announced round can no longer be edited."), code="round_not_editable")
         changes: dict[str, Any] = dict(texts)
@@ -582,7 +598,8 @@ def round_update(*, actor: Any, rnd: AuctionRound, terms: RoundTerms | None = No
         for k, v in changed.items():
             setattr(rnd, k, v)
         rnd.save(update_fields=list(changed))
-        audit.record(actor=actor, action="round.update", obj=rnd, before=before, after=audit.snapshot(rnd, list(changed)))
+        audit.record(actor=actor, action="round.update", obj=rnd, before=before,
+                     after=audit.snapshot(rnd, list(changed)))
     return rnd
 
 
@@ -607,6 +624,7 @@ def round_record_panel_decision(*, actor: Any, rnd: AuctionRound, decided_on: da
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=rnd.lot_id)
         rnd = AuctionRound.objects.select_for_update(of=("self",)).select_related("previous_round").get(pk=rnd.pk)
+        ROUND_TRANSITIONS.check(rnd.status, S.PANEL_APPROVED, STATUS_LABELS)
         terms = RoundTerms(rnd.start_price_fen, rnd.increment_fen, rnd.deposit_fen, rnd.bidding_start, rnd.bidding_end)
         check_round_terms(lot, rnd.kind, terms, rnd.previous_round)
         holders = [{"id": h.pk, "name": h.name, "basis": h.basis, "rank": h.rank}
@@ -690,7 +708,8 @@ def notice_package(rnd: AuctionRound) -> list[PackageItem]:
         PackageItem("taxes", str(_("(9) Transfer taxes and who bears them")), lot.tax_allocations.exists()),
         PackageItem("contact", str(_("(10) Court contact and supervision channel")),
                     bool(court.phone and court.supervision_phone)),
-        PackageItem("defects", str(_("Special prompt: known defects (or “none known”)")), bool(lot.known_defects.strip())),
+        PackageItem("defects", str(_("Special prompt: known defects (or “none known”)")),
+                    bool(lot.known_defects.strip())),
         PackageItem("viewing", str(_("Special prompt: how to ask for a viewing")), bool(lot.viewing.strip())),
         PackageItem("qualifications", str(_("Special prompt: bidder qualifications")),
                     bool(lot.special_qualifications.strip())
@@ -699,27 +718,43 @@ def notice_package(rnd: AuctionRound) -> list[PackageItem]:
     return items
 
 
-def notification_problems(rnd: AuctionRound, notice_on: date) -> list[str]:
+def _notification_ready_on(note: Notification) -> date:
+    """The first day a notice may be published as far as this one notification goes."""
+    served_on = clock.local_date(note.at)
+    if note.method == Notification.Method.WAIVED:
+        return served_on
+    if note.method == Notification.Method.PUBLIC_POSTING:
+        served_on = days.period_end(served_on, rules.POSTING_DEEMED_AFTER_DAYS)
+    return days.period_end(served_on, rules.NOTIFY_BEFORE_NOTICE_DAYS)
+
+
+def notification_readiness(rnd: AuctionRound) -> list[tuple[str, date | None]]:
     """WP art.16: every party and known priority holder is notified ≥ 3 days before the notice, or
     waived in writing; an unreachable one is posted publicly and deemed notified after 5 days.
-    Returns one line per recipient who does not yet satisfy it."""
-    problems: list[str] = []
+    Per recipient, the first day the notice may be published (None: not notified at all)."""
     notes = list(rnd.notifications.all())
-    recipients: list[tuple[str, Any, Any]] = [(p.name, p, None) for p in rnd.lot.case.parties.all()]
-    recipients += [(h.name, None, h) for h in rnd.lot.priority_holders.all()]
-    for name, party, holder in recipients:
-        mine = [n for n in notes if (party and n.party_id == party.pk) or (holder and n.priority_holder_id == holder.pk)]
-        ready: date | None = None
-        for n in mine:
-            served_on = clock.local_date(n.at)
-            if n.method == Notification.Method.WAIVED:
-                candidate = served_on
-            elif n.method == Notification.Method.PUBLIC_POSTING:
-                deemed = days.period_end(served_on, rules.POSTING_DEEMED_AFTER_DAYS)
-                candidate = days.period_end(deemed, rules.NOTIFY_BEFORE_NOTICE_DAYS)
-            else:
-                candidate = days.period_end(served_on, rules.NOTIFY_BEFORE_NOTICE_DAYS)
-            ready = candidate if ready is None else min(ready, candidate)
+    recipients: list[tuple[str, str, int]] = [(p.name, "party", p.pk) for p in rnd.lot.case.parties.all()]
+    recipients += [(h.name, "holder", h.pk) for h in rnd.lot.priority_holders.all()]
+    result: list[tuple[str, date | None]] = []
+    for name, kind, pk in recipients:
+        mine = [n for n in notes if (n.party_id if kind == "party" else n.priority_holder_id) == pk]
+        result.append((name, min((_notification_ready_on(n) for n in mine), default=None)))
+    return result
+
+
+def notification_ready_on(rnd: AuctionRound, today: date) -> date | None:
+    """The first day (not before today) the notice may be published under WP art.16; None while
+    someone has not been notified at all."""
+    readiness = notification_readiness(rnd)
+    if any(ready is None for _name, ready in readiness):
+        return None
+    return max([today, *(ready for _name, ready in readiness if ready is not None)])
+
+
+def notification_problems(rnd: AuctionRound, notice_on: date) -> list[str]:
+    """One line per recipient who does not yet satisfy WP art.16 for a notice on `notice_on`."""
+    problems: list[str] = []
+    for name, ready in notification_readiness(rnd):
         if ready is None:
             problems.append(str(_("%(name)s has not been notified.") % {"name": name}))
         elif notice_on < ready:
@@ -736,7 +771,8 @@ def round_publish(*, actor: Any, rnd: AuctionRound) -> AuctionRound:
     with transaction.atomic():
         lot = Lot.objects.select_for_update().get(pk=rnd.lot_id)
         rnd = AuctionRound.objects.select_for_update(of=("self",)).select_related("previous_round").get(pk=rnd.pk)
-        ROUND_TRANSITIONS.check(rnd.status, S.ANNOUNCED, STATUS_LABELS)
+        # Only a first publication: a stopped round returns to "announced" through round_resume (WP art.28).
+        PUBLISH.check(rnd.status, S.ANNOUNCED, STATUS_LABELS)
         today = clock.today()
         problems = Problems()
         missing = [item for item in notice_package(rnd) if not item.ok and item.key != "notified"]
@@ -787,11 +823,11 @@ def do_round_close(rnd: AuctionRound, actor: Any = CLOCK) -> AuctionRound | None
     if rnd.bid_count > 0 and rnd.current_price_fen is not None:
         transition(rnd, ROUND_TRANSITIONS, S.SOLD, actor=actor, action="round.sold", labels=STATUS_LABELS,
                    reason=f"{rnd.leader_code} {format_fen(rnd.current_price_fen)}",
-                   extra_changes={"status_changed_at": now})
+                   extra_changes={"status_changed_at": now, "status_reason": ""})
     else:
+        # The public reason of a failure is the status itself, shown translated in the reader's language.
         transition(rnd, ROUND_TRANSITIONS, S.FAILED, actor=actor, action="round.failed", labels=STATUS_LABELS,
-                   reason=str(_("No valid bid.")), extra_changes={"status_changed_at": now,
-                                                                  "status_reason": str(_("No valid bid (流拍)."))})
+                   reason="no valid bid", extra_changes={"status_changed_at": now, "status_reason": ""})
     return rnd
 
 
@@ -890,7 +926,10 @@ def round_resume(*, actor: Any, rnd: AuctionRound, reason: str, cause_ended_on: 
             problems.add(_("Bidding must start in the future."), "start_in_past", field="bidding_start")
         period = rules.SELL_OFF_PERIOD if rnd.kind == K.SELL_OFF else rules.MIN_BIDDING_PERIOD
         if bidding_end - bidding_start < period:
-            problems.add(_("Bidding must last at least 24 hours (WP art.20)."), "bidding_too_short", field="bidding_end")
+            problems.add(_("Bidding must last at least 24 hours (WP art.20)."), "bidding_too_short",
+                         field="bidding_end")
+        resumed = RoundTerms(rnd.start_price_fen, rnd.increment_fen, rnd.deposit_fen, bidding_start, bidding_end)
+        _reference_problems(rnd.lot, rnd.kind, resumed, problems, first_notice_on=None)
         problems.raise_if_any()
         now = clock.now()
         transition(rnd, ROUND_TRANSITIONS, S.ANNOUNCED, actor=actor, action="round.resume", reason=reason,
@@ -913,6 +952,8 @@ def round_take_in_lieu(*, actor: Any, rnd: AuctionRound, creditor: Party, reason
         if creditor.case_id != lot.case_id or creditor.role == Party.Role.DEBTOR:
             raise RuleViolation(_("Only a creditor of this case can take the lot in lieu of payment."),
                                 code="bad_creditor", field="creditor")
+        if live_next_rounds(rnd).exists():
+            raise RuleViolation(_("The lot is already offered again in a next round."), code="next_round_exists")
         if lot.asset_type == Lot.AssetType.REAL_ESTATE and lot.purchase_restricted and not qualification_confirmed:
             raise RuleViolation(_("The creditor's house-purchase qualification must be confirmed first (HQ art.5)."),
                                 code="qualification_required", field="qualification_confirmed")

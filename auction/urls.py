@@ -1,13 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
-
-def _placeholder(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    return HttpResponse("placeholder")
-
+from auction import views
 
 urlpatterns = [
-    path("", _placeholder, name="home"),
-    path("results/", _placeholder, name="results"),
-    path("lots/<int:pk>/", _placeholder, name="lot_detail"),
+    path("", views.home, name="home"),
+    path("results/", views.results, name="results"),
+    path("lots/<int:pk>/", views.lot_detail, name="lot_detail"),
 ]

@@ -95,7 +95,7 @@ def record(*, actor: Any, action: str, obj: models.Model, before: dict[str, Any]
     back together with the change it describes. Takes the chain-head lock last."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside transaction.atomic()")
-    # The head row is created by migration core.0002, so there is no create race here.
+    # The head row is created after migrate (core.apps.ensure_seed_data), so there is no create race here.
     head = AuditChainHead.objects.select_for_update().get(id=1)
     at = clock.now()
     actor_id, label = _actor_label(actor)

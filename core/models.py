@@ -63,6 +63,9 @@ class AuditChainHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")]
 
+    def __str__(self) -> str:
+        return f"audit head #{self.position}"
+
 
 class CalendarDay(models.Model):
     """Exceptions to the default week (Mon–Fri working, Sat–Sun rest) for counting legal periods

@@ -31,19 +31,15 @@ def fen_to_yuan_str(fen: int) -> str:
     return f"{sign}{yuan}.{cents:02d}"
 
 
-_YUAN_RE = re.compile(r"^[+]?\d+(\.\d{1,2})?$")
+# Commas are accepted only as thousands separators: "1,5" is a typing error, not ¥15.
+_YUAN_RE = re.compile(r"^\+?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 
 
 def parse_yuan(text: str | int | Decimal) -> int:
     """Parse a yuan amount typed by a person ("1,234.5", "¥ 1234.50", "１２３") into fen.
     More than two decimals is an error, never silently rounded."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text * FEN_PER_YUAN
     raw = str(text).strip()
-    cleaned = (
-        raw.replace("¥", "").replace("￥", "").replace(",", "").replace("，", "").replace(" ", "")
-        .replace("元", "")
-    )
+    cleaned = raw.replace("¥", "").replace("￥", "").replace(" ", "").replace("元", "").replace("，", ",")
     cleaned = cleaned.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
     if not _YUAN_RE.match(cleaned):
         raise ValidationError(
@@ -52,7 +48,7 @@ def parse_yuan(text: str | int | Decimal) -> int:
             params={"value": raw},
         )
     try:
-        fen = int(Decimal(cleaned) * FEN_PER_YUAN)
+        fen = int(Decimal(cleaned.replace(",", "")) * FEN_PER_YUAN)
     except InvalidOperation:  # pragma: no cover - the regex already rules this out
         raise ValidationError(_("Invalid amount."), code="invalid_amount")
     if fen > MAX_FEN:

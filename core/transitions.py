@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
@@ -40,6 +40,8 @@ def transition(obj: models.Model, table: TransitionTable, target: str, *, actor:
                labels: Mapping[str, Any] | None = None) -> None:
     """Move `obj` to `target` if the table allows it, save the changed fields and write the audit
     record. The caller holds the row lock on `obj` and is inside transaction.atomic()."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition() must run inside transaction.atomic() with the row locked")
     source = getattr(obj, field)
     table.check(source, target, labels)
     before = {field: source}

@@ -5,6 +5,7 @@ states the system itself produced."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -109,6 +110,7 @@ def notify_all(rnd: AuctionRound, actor: Any, at: datetime | None = None) -> Non
 def round_in(status: str, *, judge: User, frozen: clock.FrozenClock, lot_obj: Lot | None = None,
              **term_args: Any) -> AuctionRound:
     """Drive a first-round of a fresh lot to `status` through the services."""
+    during_bidding = term_args.pop("_during_bidding", False)
     if lot_obj is None:
         c = court()
         lot_obj = lot(case(c, serial=Case.objects.count() + 1000))
@@ -123,12 +125,15 @@ def round_in(status: str, *, judge: User, frozen: clock.FrozenClock, lot_obj: Lo
     if status == S.PANEL_APPROVED:
         return _reload(rnd)
     frozen.advance(timedelta(days=3))
+    while services.notification_problems(rnd, clock.today()):  # 3 days ending on a rest day roll over
+        frozen.advance(timedelta(days=1))
     services.round_publish(actor=judge, rnd=rnd)
     if status == S.ANNOUNCED:
         return _reload(rnd)
-    if status in (S.STAYED, S.SUSPENDED, S.TERMINATED) and not term_args.get("_during_bidding"):
-        stop = {S.STAYED: services.round_stay, S.SUSPENDED: services.round_suspend,
-                S.TERMINATED: services.round_terminate}[status]
+    if status in (S.STAYED, S.SUSPENDED, S.TERMINATED) and not during_bidding:
+        stops: dict[str, Callable[..., AuctionRound]] = {
+            S.STAYED: services.round_stay, S.SUSPENDED: services.round_suspend, S.TERMINATED: services.round_terminate}
+        stop = stops[status]
         return stop(actor=judge, rnd=rnd, reason="案外人提出异议")
     frozen.set(_reload(rnd).bidding_start)
     services.round_open(rnd=rnd)

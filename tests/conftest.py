@@ -15,8 +15,8 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=clock.SHANGHAI)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    db = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
+    layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
     return f"fapai test backends: database={db} channel_layer={layer} redis={settings.REDIS_URL or 'none'}"
 
 

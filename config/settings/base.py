@@ -127,6 +127,7 @@ LANGUAGE_COOKIE_NAME = "fapai_language"
 # --- Static and uploaded files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # servestatic warns at start-up when it is missing
 STATICFILES_DIRS: list[Path] = []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("FAPAI_MEDIA_ROOT", default=str(VAR_DIR / "media")))
