@@ -46,5 +46,9 @@ messages: install-dev
 	for app in core auction; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete); done
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+## make screenshots: photograph the main pages with the system Chromium (docs/screenshots/)
+screenshots: install-dev
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) var

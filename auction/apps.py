@@ -8,7 +8,9 @@ class AuctionConfig(AppConfig):
 
     def ready(self) -> None:
         from auction import jobs as auction_jobs
-        from core import jobs
+        from auction.services import AUDIT_ACTIONS
+        from core import audit, jobs
 
+        audit.register_actions(AUDIT_ACTIONS)
         jobs.register("rounds.open", auction_jobs.open_due_rounds)
         jobs.register("rounds.close", auction_jobs.close_due_rounds)

@@ -45,8 +45,8 @@ class Court(models.Model):
 class CourtMembership(models.Model):
     """Which courts a staff member acts for. Staff see and change only their courts' cases."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="court_memberships")
-    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="court_memberships")
+    court = models.ForeignKey(Court, verbose_name=_("court"), on_delete=models.CASCADE, related_name="memberships")
 
     class Meta:
         verbose_name = _("court membership")
@@ -100,7 +100,7 @@ class Party(models.Model):
         OTHER_ORG = "other_org", _("Other organisation")
         COMPANY = "company", _("Company (enterprise legal person)")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -125,7 +125,7 @@ class Claim(models.Model):
         TAX = "tax", _("Tax")
         ORDINARY = "ordinary", _("Ordinary claim")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="claims")
     creditor = models.ForeignKey(Party, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="claims")
     title_document = models.CharField(_("enforceable title"), max_length=200)
     principal_fen = models.BigIntegerField(_("principal (fen)"))
@@ -248,7 +248,7 @@ class Lot(models.Model):
 
 
 class LotPhoto(models.Model):
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="photos")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("image"), upload_to=RandomUploadTo("photos"), validators=[validate_image])
     caption = models.CharField(_("caption (text alternative)"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -271,7 +271,7 @@ class LotAttachment(models.Model):
         RULING = "ruling", _("Ruling or decision")
         OTHER = "other", _("Other")
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="attachments")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to=RandomUploadTo("attachments"), validators=[validate_document])
@@ -299,7 +299,7 @@ class Encumbrance(models.Model):
         USUFRUCT = "usufruct", _("Right of residence or other usufruct")
         OTHER = "other", _("Other")
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="encumbrances")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="encumbrances")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     holder = models.CharField(_("holder"), max_length=100)
     description = models.TextField(_("description"), blank=True)
@@ -324,7 +324,7 @@ class Lease(models.Model):
         YEAR = "year", _("per year")
         TOTAL = "total", _("for the whole term")
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="leases")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="leases")
     tenant = models.CharField(_("tenant"), max_length=100)
     start = models.DateField(_("lease start"))
     end = models.DateField(_("lease end"))
@@ -366,7 +366,7 @@ class TaxAllocation(models.Model):
         BY_LAW = "by_law", _("Each party as the law provides")
         COURT = "court", _("As the court decides")
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="tax_allocations")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="tax_allocations")
     tax = models.CharField(_("tax or arrear"), max_length=16, choices=Tax.choices)
     payer = models.CharField(_("borne by"), max_length=8, choices=Payer.choices)
     estimate_fen = models.BigIntegerField(_("estimate (fen)"), null=True, blank=True)
@@ -392,7 +392,7 @@ class PriorityHolder(models.Model):
         SHAREHOLDER = "shareholder", _("Shareholder")
         OTHER = "other", _("Other statutory right")
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="priority_holders")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.CASCADE, related_name="priority_holders")
     name = models.CharField(_("name"), max_length=100)
     basis = models.CharField(_("basis of the right"), max_length=12, choices=Basis.choices)
     rank = models.PositiveSmallIntegerField(_("rank (1 is first)"), default=1)
@@ -467,7 +467,7 @@ class AuctionRound(models.Model):
     registrant_count = models.PositiveIntegerField(_("registrants"), default=0)
     reminder_count = models.PositiveIntegerField(_("reminders set"), default=0)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
@@ -526,7 +526,7 @@ class PanelDecision(models.Model):
     """The collegial panel's decision on start price, increment, deposit and priority holders
     (WP art.27). Recording it locks those values for the round."""
 
-    round = models.OneToOneField(AuctionRound, on_delete=models.CASCADE, related_name="panel_decision")
+    round = models.OneToOneField(AuctionRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="panel_decision")
     decided_on = models.DateField(_("decided on"))
     reference = models.CharField(_("decision reference"), max_length=100)
     members = models.JSONField(_("panel members"))
@@ -536,7 +536,7 @@ class PanelDecision(models.Model):
     increment_fen = models.BigIntegerField(_("increment (fen)"))
     deposit_fen = models.BigIntegerField(_("deposit (fen)"))
     priority_holders = models.JSONField(_("priority holders and ranks"), default=list, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     class Meta:
@@ -558,15 +558,16 @@ class Notification(models.Model):
         PUBLIC_POSTING = "public_posting", _("Public posting on the platform (unreachable)")
         WAIVED = "waived", _("Written waiver received")
 
-    round = models.ForeignKey(AuctionRound, on_delete=models.CASCADE, related_name="notifications")
-    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    priority_holder = models.ForeignKey(PriorityHolder, null=True, blank=True, on_delete=models.PROTECT,
+    round = models.ForeignKey(AuctionRound, verbose_name=_("round"), on_delete=models.CASCADE,
+                              related_name="notifications")
+    party = models.ForeignKey(Party, verbose_name=_("party"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    priority_holder = models.ForeignKey(PriorityHolder, verbose_name=_("priority holder"), null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+")
     method = models.CharField(_("method"), max_length=16, choices=Method.choices)
     at = models.DateTimeField(_("served / posted / waived at"))
     proof = models.CharField(_("proof (reference)"), max_length=200)
     unreachable_reason = models.CharField(_("why the recipient could not be reached"), max_length=200, blank=True)
-    recorded_at = models.DateTimeField(default=clock.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("notification")

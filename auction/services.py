@@ -73,6 +73,39 @@ OPEN_STATUSES = frozenset({S.DRAFT, S.PANEL_APPROVED, S.ANNOUNCED, S.BIDDING, S.
 # Statuses in which the panel's values are locked and the priority holders frozen (WP art.27).
 LOCKED_STATUSES = frozenset({S.PANEL_APPROVED, S.ANNOUNCED, S.BIDDING, S.ENDED, S.STAYED, S.SUSPENDED})
 STATUS_LABELS = dict(S.choices)
+# Labels of the audit actions written here (core.audit.register_actions, called in apps.py).
+AUDIT_ACTIONS = {
+    "case.create": _("Case opened"),
+    "party.add": _("Party added"),
+    "claim.add": _("Claim added"),
+    "lot.create": _("Lot recorded"),
+    "lot.update": _("Lot changed"),
+    "lot.set_reference_price": _("Reference price set"),
+    "lot.photo_add": _("Photo added"),
+    "lot.attachment_add": _("Document added"),
+    "lot.encumbrance_add": _("Encumbrance added"),
+    "lot.lease_add": _("Lease added"),
+    "lot.tax_set": _("Tax allocation set"),
+    "lot.priority_holder_add": _("Priority holder added"),
+    "lot.priority_holder_remove": _("Priority holder removed"),
+    "round.create": _("Round created"),
+    "round.update": _("Round changed"),
+    "round.notification": _("Notification recorded"),
+    "round.panel_approve": _("Approved by the collegial panel"),
+    "round.panel_decision": _("Panel decision recorded"),
+    "round.publish": _("Notice published"),
+    "round.open": _("Bidding opened"),
+    "round.end": _("Bidding ended"),
+    "round.sold": _("Sold"),
+    "round.failed": _("Failed (no valid bid)"),
+    "round.stay": _("Stayed"),
+    "round.suspend": _("Suspended"),
+    "round.withdraw": _("Withdrawn"),
+    "round.terminate": _("Terminated"),
+    "round.resume": _("Resumed"),
+    "round.take_in_lieu": _("Taken in lieu of payment"),
+    "round.in_lieu_terms": _("In-lieu amounts recorded"),
+}
 CLOCK = "system:clock"
 
 
@@ -827,7 +860,7 @@ def do_round_close(rnd: AuctionRound, actor: Any = CLOCK) -> AuctionRound | None
     else:
         # The public reason of a failure is the status itself, shown translated in the reader's language.
         transition(rnd, ROUND_TRANSITIONS, S.FAILED, actor=actor, action="round.failed", labels=STATUS_LABELS,
-                   reason="no valid bid", extra_changes={"status_changed_at": now, "status_reason": ""})
+                   extra_changes={"status_changed_at": now, "status_reason": ""})
     return rnd
 
 

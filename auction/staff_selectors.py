@@ -225,40 +225,9 @@ def suggested_terms(lot: Lot, kind: str, previous: AuctionRound | None, today: d
 # --- round history ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Change:
-    name: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    at: datetime
-    actor: str
-    action: str
-    reason: str
-    changes: list[Change]
-
-
-def _shown(name: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if name.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
-        return format_fen(value)
-    return str(value)
-
-
-def round_history(rnd: AuctionRound) -> list[HistoryRow]:
-    """The round's audit records, newest first (core.audit)."""
-    rows = []
-    for rec in audit.history(rnd).select_related("actor").order_by("-position"):
-        names = sorted(set(rec.before or {}) | set(rec.after or {}))
-        changes = [Change(n, _shown(n, (rec.before or {}).get(n)), _shown(n, (rec.after or {}).get(n)))
-                   for n in names]
-        actor = str(rec.actor) if rec.actor is not None else rec.actor_label
-        rows.append(HistoryRow(rec.at, actor, rec.action, rec.reason, changes))
-    return rows
+def round_history(rnd: AuctionRound) -> list[audit.ShownRecord]:
+    """The round's audit records, newest first, in the reader's language (core.audit)."""
+    return [audit.describe(rec) for rec in audit.history(rnd).select_related("actor").order_by("-position")]
 
 
 def in_lieu_terms(rnd: AuctionRound) -> dict[str, int] | None:

@@ -15,8 +15,11 @@ from enum import Enum
 from typing import Any
 
 import orjson
+from django.apps import apps as django_apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.models import AuditChainHead, AuditRecord
@@ -159,3 +162,80 @@ def verify(batch_size: int = 2000) -> VerifyResult:
 def history(obj: models.Model) -> models.QuerySet[AuditRecord]:
     return AuditRecord.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).order_by(
         "position")
+
+
+# --- display -------------------------------------------------------------------------------------
+# Records store stable codes (action names, field names, status values); these turn them into text
+# in the reader's language when shown, so a record written in one language reads well in the other.
+
+_ACTION_LABELS: dict[str, Any] = {}
+SYSTEM_ACTORS = {"system": _("System"), "system:clock": _("System clock")}
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    """Apps register translatable labels for their action codes in AppConfig.ready()."""
+    _ACTION_LABELS.update(labels)
+
+
+def action_label(code: str) -> str:
+    return str(_ACTION_LABELS.get(code, code))
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ShownRecord:
+    position: int
+    at: datetime
+    actor: str
+    action: str
+    action_label: str
+    reason: str
+    changes: list[ShownChange]
+
+
+def _field(object_type: str, name: str) -> Any:
+    try:
+        return django_apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, FieldDoesNotExist, ValueError):
+        return None
+
+
+def _shown_value(field: Any, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if name.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        from core.money import format_fen
+
+        return format_fen(value)
+    if field is not None and getattr(field, "flatchoices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value).astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
+    return str(value)
+
+
+def describe(rec: AuditRecord) -> ShownRecord:
+    names = sorted(set(rec.before or {}) | set(rec.after or {}))
+    changes = []
+    for name in names:
+        field = _field(rec.object_type, name)
+        label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
+        changes.append(ShownChange(name, label, _shown_value(field, name, (rec.before or {}).get(name)),
+                                   _shown_value(field, name, (rec.after or {}).get(name))))
+    if rec.actor_id is not None and rec.actor is not None:
+        actor = str(rec.actor)
+    else:
+        actor = str(SYSTEM_ACTORS.get(rec.actor_label, rec.actor_label))
+    return ShownRecord(rec.position, rec.at, actor, rec.action, action_label(rec.action), rec.reason, changes)

@@ -13,17 +13,17 @@ _SUBST = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 
 def china_calendar(years: list[int]) -> list[tuple[date, str, str]]:
-    """(date, kind, name) rows: kind is "holiday" or "workday"."""
+    """(date, kind, Chinese name) rows: kind is "holiday" or "workday". The English names are
+    parsed (they carry the exchanged working day); the stored names are the Chinese ones."""
     import holidays
 
+    chinese = holidays.China(years=years, language="zh_CN")
     rows: dict[date, tuple[str, str]] = {}
-    for day, name in sorted(holidays.China(years=years).items()):
-        parts = [p.strip() for p in name.split(";") if not any(w in p for w in PARTIAL)]
-        if not parts:
+    for day, name in sorted(holidays.China(years=years, language="en_US").items()):
+        if not [p for p in name.split(";") if not any(w in p for w in PARTIAL)]:
             continue
-        label = "; ".join(parts)
-        rows[day] = ("holiday", label)
-        for m in _SUBST.finditer(label):
+        rows[day] = ("holiday", chinese.get(day, name))
+        for m in _SUBST.finditer(name):
             worked = datetime.strptime(f"{m[3]}-{m[1]}-{m[2]}", "%Y-%m-%d").date()  # noqa: DTZ007
-            rows[worked] = ("workday", f"Working day in exchange for {day.isoformat()}")
+            rows[worked] = ("workday", f"调休上班（{day.isoformat()} 休息）")
     return [(d, k, n) for d, (k, n) in sorted(rows.items())]

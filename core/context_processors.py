@@ -1,15 +1,18 @@
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role, has_role, is_staff_member
+
+
+SITE_NAME = _("fapai judicial auctions")
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
-        "SITE_NAME": settings.FAPAI_SITE_NAME,
+        "SITE_NAME": SITE_NAME,
         "is_staff_member": is_staff_member(user),
         "is_court_staff": has_role(user, Role.COURT_STAFF, Role.PANEL),
         "is_finance": has_role(user, Role.FINANCE),

@@ -39,8 +39,8 @@ class AuditRecord(models.Model):
     before = models.JSONField(_("before"), default=dict)
     after = models.JSONField(_("after"), default=dict)
     reason = models.TextField(_("reason"), blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
         verbose_name = _("audit record")
@@ -57,10 +57,12 @@ class AuditChainHead(models.Model):
     in position order, whatever the number of processes."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    position = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
+    position = models.BigIntegerField(_("position"), default=0)
+    hash = models.CharField(_("hash"), max_length=64, default="0" * 64)
 
     class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")]
 
     def __str__(self) -> str:

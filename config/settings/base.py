@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("FAPAI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The embedded default is for a developer's machine only; production.py refuses to start without a key.
@@ -23,6 +23,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
+    # fapai's apps come before Django's so that their translations win where the same words differ.
+    "core",
+    "auction",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -34,8 +37,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "core",
-    "auction",
 ]
 
 MIDDLEWARE = [
@@ -175,7 +176,6 @@ SPECTACULAR_SETTINGS = {
 # WP art.26: "the 2nd auction within 30 days of the failure" is read by most courts as "held within
 # 30 days" (bidding starts by day 30); some read it as "notice published within 30 days".
 FAPAI_SECOND_ROUND_WINDOW = env.str("FAPAI_SECOND_ROUND_WINDOW", default="held")  # "held" | "published"
-FAPAI_SITE_NAME = _("fapai judicial auctions")
 FAPAI_UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 FAPAI_UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 

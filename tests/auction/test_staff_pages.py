@@ -189,8 +189,8 @@ def test_case_to_published_round_through_the_pages(web: Client, court: builders.
     assert refresh(rnd).status == S.ANNOUNCED
 
     # The audit history, newest first, with actor and reason.
-    page = web.get(url("round_detail", rnd.pk)).content.decode()
-    assert page.index("round.resume") < page.index("round.stay") < page.index("round.publish")
+    page = web.get(url("round_detail", rnd.pk)).content.decode().split('id="history"')[1]
+    assert page.index("Resumed") < page.index("Stayed") < page.index("Notice published")
     assert "异议已审查完毕" in page and "judge" in page
 
 
