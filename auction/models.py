@@ -45,7 +45,8 @@ class Court(models.Model):
 class CourtMembership(models.Model):
     """Which courts a staff member acts for. Staff see and change only their courts' cases."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="court_memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, related_name="court_memberships")
     court = models.ForeignKey(Court, verbose_name=_("court"), on_delete=models.CASCADE, related_name="memberships")
 
     class Meta:
@@ -467,7 +468,8 @@ class AuctionRound(models.Model):
     registrant_count = models.PositiveIntegerField(_("registrants"), default=0)
     reminder_count = models.PositiveIntegerField(_("reminders set"), default=0)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
@@ -526,7 +528,8 @@ class PanelDecision(models.Model):
     """The collegial panel's decision on start price, increment, deposit and priority holders
     (WP art.27). Recording it locks those values for the round."""
 
-    round = models.OneToOneField(AuctionRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="panel_decision")
+    round = models.OneToOneField(AuctionRound, verbose_name=_("round"),
+                                 on_delete=models.CASCADE, related_name="panel_decision")
     decided_on = models.DateField(_("decided on"))
     reference = models.CharField(_("decision reference"), max_length=100)
     members = models.JSONField(_("panel members"))
@@ -536,7 +539,8 @@ class PanelDecision(models.Model):
     increment_fen = models.BigIntegerField(_("increment (fen)"))
     deposit_fen = models.BigIntegerField(_("deposit (fen)"))
     priority_holders = models.JSONField(_("priority holders and ranks"), default=list, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     class Meta:
@@ -560,8 +564,10 @@ class Notification(models.Model):
 
     round = models.ForeignKey(AuctionRound, verbose_name=_("round"), on_delete=models.CASCADE,
                               related_name="notifications")
-    party = models.ForeignKey(Party, verbose_name=_("party"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    priority_holder = models.ForeignKey(PriorityHolder, verbose_name=_("priority holder"), null=True, blank=True, on_delete=models.PROTECT,
+    party = models.ForeignKey(Party, verbose_name=_("party"),
+                              null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    priority_holder = models.ForeignKey(PriorityHolder, verbose_name=_("priority holder"),
+                                        null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+")
     method = models.CharField(_("method"), max_length=16, choices=Method.choices)
     at = models.DateTimeField(_("served / posted / waived at"))

@@ -15,7 +15,7 @@ from auction.models import AuctionRound, Case, Court, Lot, PriorityHolder
 from auction.selectors import courts_of
 from core import audit, clock, days
 from core.errors import PermissionDenied
-from core.money import floor_ratio, format_fen
+from core.money import floor_ratio
 from core.roles import Role, has_role
 
 S = AuctionRound.Status

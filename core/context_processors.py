@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role, has_role, is_staff_member
 
-
 SITE_NAME = _("fapai judicial auctions")
 
 
