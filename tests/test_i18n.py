@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 APPS_WITH_CATALOGUES = sorted(p.parent.parent.parent.parent.name
                               for p in Path(settings.BASE_DIR).glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
@@ -70,7 +71,7 @@ def test_catalogue_is_complete_and_compiled(app: str) -> None:
 
 
 @pytest.mark.django_db
-def test_pages_switch_language(client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_switch_language(client: Client) -> None:
     zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     en = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'lang="zh-Hans"' in zh and "司法拍卖" in zh
@@ -78,7 +79,7 @@ def test_pages_switch_language(client) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_language_cookie_from_the_switch_is_honoured(client) -> None:  # type: ignore[no-untyped-def]
+def test_language_cookie_from_the_switch_is_honoured(client: Client) -> None:
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/results/"})
     assert response.status_code == 302 and response.url == "/results/"
     assert 'lang="en"' in client.get("/results/").content.decode()
