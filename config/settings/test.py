@@ -41,6 +41,10 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_{_db_name}"} if "postgresql" in D
     "ENGINE"] else {}
 
 TEST_BACKEND = "postgres" if "postgresql" in DATABASES["default"]["ENGINE"] else "sqlite"
+if TEST_BACKEND == "postgres":
+    # The pool would open connections to the configured database before pytest-django swaps in the
+    # test database; tests use plain connections (one per thread, as the concurrency tests need).
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
 
 if TEST_DB_MODE == "sqlite":
     REDIS_URL = ""
