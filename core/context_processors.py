@@ -16,4 +16,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "is_court_staff": has_role(user, Role.COURT_STAFF, Role.PANEL),
         "is_finance": has_role(user, Role.FINANCE),
         "is_supervisor": has_role(user, Role.SUPERVISOR),
+        "is_bidder": has_role(user, Role.BIDDER),
     }

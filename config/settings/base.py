@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     # fapai's apps come before Django's so that their translations win where the same words differ.
     "core",
     "auction",
+    "valuation",
+    "settlement",
+    "bidding",  # after settlement: its clock jobs replace auction's "rounds.close"
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
