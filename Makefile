@@ -28,6 +28,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_valuation_demo
 	PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile.dev
 
 ## make test: install the dev tools and run the whole suite (PostgreSQL + Redis when reachable, then SQLite)
@@ -39,11 +40,11 @@ checks: install-dev
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) FAPAI_IDENTITY_KEY=$$(head -c 48 /dev/urandom | base64) \
 	  DJANGO_ALLOWED_HOSTS=fapai.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: install-dev
-	for app in core auction; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete); done
+	for app in core auction valuation settlement bidding; do (cd $$app && PYTHONPATH=$(CURDIR) ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete); done
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 ## make screenshots: photograph the main pages with the system Chromium (docs/screenshots/)

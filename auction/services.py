@@ -455,6 +455,12 @@ def check_round_terms(lot: Lot, kind: str, terms: RoundTerms, previous: AuctionR
     notice is published; at publication it is today."""
     problems = Problems()
     start, inc, dep = terms.start_price_fen, terms.increment_fen, terms.deposit_fen
+    # A round of the same kind as its predecessor re-runs it after a default (悔拍, WP art.24): its
+    # price floor refers to the round before that one, and no "after a failure" window applies.
+    reauction = previous is not None and previous.kind == kind
+    if reauction:
+        assert previous is not None
+        previous = previous.previous_round
     if start <= 0:
         problems.add(_("The start price must be positive."), "start_not_positive", field="start_price_fen")
     if inc <= 0:
@@ -504,7 +510,7 @@ def check_round_terms(lot: Lot, kind: str, terms: RoundTerms, previous: AuctionR
                            "%(notice)s bidding can start on %(earliest)s at the earliest (WP arts.12, 26; "
                            "CPL art.85)."), "notice_period_too_short", field="bidding_start",
                          params={"days": n_days, "notice": notice_day, "earliest": earliest})
-    if previous is not None and previous.ended_at:
+    if previous is not None and previous.ended_at and not reauction:
         failed_on = clock.local_date(previous.ended_at)
         if kind == K.SECOND:
             last = days.period_end(failed_on, rules.SECOND_ROUND_WITHIN_DAYS)
@@ -600,6 +606,31 @@ def round_create_next(*, actor: Any, previous: AuctionRound, terms: RoundTerms, 
         kind = next_round_kind(previous)
         check_round_terms(lot, kind, terms, previous)
         return _new_round(actor, lot, kind, terms, previous, texts)
+
+
+def round_create_reauction(*, actor: Any, previous: AuctionRound, terms: RoundTerms, **texts: Any) -> AuctionRound:
+    """The re-auction of a sold round whose buyer defaulted (悔拍, WP art.24): a new draft round of
+    the same kind, under that kind's price and time rules (start ≥ 70% of a valid reference price
+    for a first auction, ≥ 80% of the first auction's start for a second; deposit 5–20%; bidding
+    ≥ 24 h; the notice period) but not the 30-day window that follows a failure. A defaulted
+    sell-off is not re-run online: the court decides. The caller (bidding) has established the
+    default and locks Lot → AuctionRound before calling."""
+    check_court_staff(actor, previous.lot.case.court)
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=previous.lot_id)
+        previous = (AuctionRound.objects.select_for_update(of=("self",)).select_related("previous_round")
+                    .get(pk=previous.pk))
+        if previous.status != S.SOLD:
+            raise RuleViolation(_("A re-auction follows a sold round whose buyer defaulted."), code="no_default")
+        if previous.kind == K.SELL_OFF:
+            raise RuleViolation(_("A defaulted sell-off is not re-run online; the court decides how to proceed."),
+                                code="no_online_reauction")
+        if live_next_rounds(previous).exists():
+            raise RuleViolation(_("The re-auction of this round already exists."), code="next_round_exists")
+        if lot.rounds.filter(status__in=OPEN_STATUSES).exists():
+            raise RuleViolation(_("This lot already has a round in progress."), code="round_in_progress")
+        check_round_terms(lot, previous.kind, terms, previous)
+        return _new_round(actor, lot, previous.kind, terms, previous, texts)
 
 
 def round_update(*, actor: Any, rnd: AuctionRound, terms: RoundTerms | None = None, **texts: Any) -> AuctionRound:

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class BiddingConfig(AppConfig):
     name = "bidding"
     verbose_name = _("Bidding")
+
+    def ready(self) -> None:
+        from bidding import services
+        from core import audit, jobs
+        from settlement import hooks
+
+        audit.register_actions(services.AUDIT_ACTIONS)
+        hooks.on_deposit_held(services.on_deposit_held)
+        # Replaces auction's job of the same name (this app is ready after auction's): closing a round
+        # also settles its deposits and opens the winner's balance, in the same transaction.
+        jobs.register("rounds.close", services.close_due_rounds)

@@ -1,5 +1,28 @@
-from django.http import HttpResponse
+"""Bidder pages at /bidder/, and the court's registration pages under /bidder/court/."""
+
 from django.urls import path
 
+from bidding import views
+
 app_name = "bidding"
-urlpatterns = [path("", lambda request: HttpResponse("placeholder"), name="home")]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("profile/", views.profile, name="profile"),
+    path("rounds/<int:round_pk>/register/", views.register, name="register"),
+    path("registrations/<int:pk>/", views.registration, name="registration"),
+    path("registrations/<int:pk>/prompts/", views.prompt_accept, name="prompt_accept"),
+    path("registrations/<int:pk>/qualification/", views.qualification, name="qualification"),
+    path("registrations/<int:pk>/pay/", views.pay, name="pay"),
+    path("registrations/<int:pk>/pay/cancel/", views.payment_cancel, name="payment_cancel"),
+    path("registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("documents/<int:pk>/", views.document, name="document"),
+    path("court/rounds/<int:pk>/", views.staff_round, name="staff_round"),
+    path("court/rounds/<int:pk>/re-auction/", views.reauction, name="reauction"),
+    path("court/reviews/", views.review_queue, name="review_queue"),
+    path("court/reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("court/registrations/<int:pk>/default/", views.staff_default, name="staff_default"),
+    path("court/barred/", views.barred_list, name="barred_list"),
+    path("court/barred/<int:pk>/remove/", views.barred_remove, name="barred_remove"),
+]

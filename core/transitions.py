@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
+from core.signals import transitioned
 from core.errors import RuleViolation
 
 
@@ -53,3 +54,4 @@ def transition(obj: models.Model, table: TransitionTable, target: str, *, actor:
         after[name] = audit.jsonable(value)
     obj.save(update_fields=[field, *(extra_changes or {}).keys()])
     audit.record(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+    transitioned.send(sender=type(obj), obj=obj, field=field, source=source, target=target, action=action)

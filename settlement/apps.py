@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class SettlementConfig(AppConfig):
     name = "settlement"
     verbose_name = _("Settlement")
+
+    def ready(self) -> None:
+        from core import audit, jobs
+        from settlement import jobs as settlement_jobs
+        from settlement.services import AUDIT_ACTIONS
+
+        audit.register_actions(AUDIT_ACTIONS)
+        jobs.register("settlement.settle", settlement_jobs.settle)
+        jobs.register("settlement.alerts", settlement_jobs.alerts)
+        jobs.register("settlement.reminders", settlement_jobs.reminders)

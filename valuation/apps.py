@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ValuationConfig(AppConfig):
     name = "valuation"
     verbose_name = _("Valuation")
+
+    def ready(self) -> None:
+        from core import audit, jobs
+        from valuation import jobs as valuation_jobs
+        from valuation.services import AUDIT_ACTIONS
+
+        audit.register_actions(AUDIT_ACTIONS)
+        jobs.register("valuation.reminders", valuation_jobs.send_reminders)
+        jobs.register("valuation.hand_over", valuation_jobs.hand_over_late_agencies)

@@ -182,6 +182,33 @@ FAPAI_SECOND_ROUND_WINDOW = env.str("FAPAI_SECOND_ROUND_WINDOW", default="held")
 FAPAI_UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 FAPAI_UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
+# --- Email: console in the embedded default; SMTP etc. via DJANGO_EMAIL_BACKEND + Django's EMAIL_* ----
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="fapai <noreply@fapai.localhost>")
+
+# --- Identity and private uploads (issue 4) --------------------------------------------------
+# Identity numbers are sealed with a key derived from FAPAI_IDENTITY_KEY (≥ 32 characters); the
+# embedded default derives it from SECRET_KEY. production.py requires it.
+FAPAI_IDENTITY_KEY = env.str("FAPAI_IDENTITY_KEY", default="")
+# Identity documents and qualification proofs: never served by URL; empty = "<MEDIA_ROOT>-private".
+FAPAI_PRIVATE_MEDIA_ROOT = env.str("FAPAI_PRIVATE_MEDIA_ROOT", default="")
+
+# --- Payments (issue 4). The embedded default enables the offline gateway only. ----------------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # e.g. a local localstripe in development
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+FAPAI_DEFAULT_GATEWAYS = env.list("FAPAI_DEFAULT_GATEWAYS", default=[])  # empty: every enabled gateway
+FAPAI_COURT_BANK_NAME = env.str("FAPAI_COURT_BANK_NAME", default="")
+FAPAI_COURT_BANK_ACCOUNT_NAME = env.str("FAPAI_COURT_BANK_ACCOUNT_NAME", default="")
+FAPAI_COURT_BANK_ACCOUNT = env.str("FAPAI_COURT_BANK_ACCOUNT", default="")  # empty: bank transfer disabled
+FAPAI_COURT_BANK_VIRTUAL_PREFIX = env.str("FAPAI_COURT_BANK_VIRTUAL_PREFIX", default="9558")
+FAPAI_CARD_AUTH_WINDOW_DAYS = env.int("FAPAI_CARD_AUTH_WINDOW_DAYS", default=6)
+FAPAI_STRIPE_MAX_AMOUNT_FEN = env.int("FAPAI_STRIPE_MAX_AMOUNT_FEN", default=99_999_999)
+FAPAI_STRIPE_IDEMPOTENCY_PREFIX = env.str("FAPAI_STRIPE_IDEMPOTENCY_PREFIX", default="fapai")
+FAPAI_WEBHOOK_LOCK_TIMEOUT_MS = env.int("FAPAI_WEBHOOK_LOCK_TIMEOUT_MS", default=3000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

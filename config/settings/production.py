@@ -6,6 +6,7 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without a real key
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+FAPAI_IDENTITY_KEY = env.str("FAPAI_IDENTITY_KEY")  # no default: identities must not hang on SECRET_KEY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

@@ -44,7 +44,7 @@ def verify_command() -> str:
 # --- appending ---------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_record_refuses_to_run_outside_a_transaction() -> None:
     court = builders.court()
     with pytest.raises(RuntimeError, match=r"transaction\.atomic"):
@@ -219,7 +219,7 @@ def test_deleting_a_record_in_the_middle_is_detected(court: Court) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_produce_a_gap_free_valid_chain() -> None:
     court = builders.court()
     threads_n, per_thread = 8, 25

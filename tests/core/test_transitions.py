@@ -88,7 +88,7 @@ def test_a_failing_audit_append_rolls_the_change_back(case: Case, clerk: builder
     assert case.status == "open"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_transition_outside_a_transaction_changes_nothing() -> None:
     court = builders.court()
     case = builders.case(court)

@@ -1,0 +1,234 @@
+"""Reads of the bidding app for services, pages, the API and the clock. Nothing here writes.
+
+Anonymity (WP art.18): what staff see of a round that has not finished is counts and review items;
+`revealed_registrations` (codes with identities) refuses rounds that have not finished."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from auction import rules
+from auction import selectors as auction_selectors
+from auction.models import AuctionRound, Claim, Lot
+from auction.selectors import courts_of
+from bidding.models import BarredPerson, BidderProfile, Registration, Review
+from core.roles import Role, has_role
+from settlement.selectors import FINISHED_STATUSES, opens_deposits
+
+RS = Registration.Status
+RK = Review.Kind
+RV = Review.Status
+FINISHED = frozenset(FINISHED_STATUSES)
+PROMPT_KEYS = [key for key, _label in rules.SPECIAL_PROMPTS]
+# Registrations that still count for the round (a cancelled one frees the account and the identity).
+ACTIVE = [RS.DRAFT, RS.PAYMENT, RS.QUALIFIED, RS.DISQUALIFIED, RS.DEFAULTED]
+
+
+def profile_of(user: Any) -> BidderProfile | None:
+    if user is None or isinstance(user, str) or not user.is_authenticated:
+        return None
+    try:
+        profile: BidderProfile = user.bidder_profile
+    except BidderProfile.DoesNotExist:
+        return None
+    return profile
+
+
+def registration_open(rnd: AuctionRound, now: datetime | None = None) -> bool:
+    """Open while the round is announced or bidding and before its effective end, extensions
+    included (WP art.18): the same rule as for opening deposits."""
+    return opens_deposits(rnd, now)
+
+
+def rounds_due_to_close() -> QuerySet[AuctionRound]:
+    return auction_selectors.rounds_due_to_close()
+
+
+# --- screening --------------------------------------------------------------------------------------------
+
+
+def defaulted_on_lot(lot: Lot, identity_hash: str) -> bool:
+    """Whether this identity defaulted as the buyer of a round of this lot (WP art.24)."""
+    return Registration.objects.filter(round__lot=lot, status=RS.DEFAULTED, identity_hash=identity_hash).exists()
+
+
+def confirmed_priority_holders(rnd: AuctionRound) -> dict[int, int]:
+    """Priority holder id → rank, as the collegial panel fixed them for this round (WP arts.19, 27)."""
+    decision = getattr(rnd, "panel_decision", None)
+    if decision is None:
+        return {}
+    return {int(h["id"]): int(h["rank"]) for h in decision.priority_holders}
+
+
+# --- a registration's progress ------------------------------------------------------------------------------
+
+
+def next_prompt_key(accepted: set[str]) -> str | None:
+    """The first special prompt of WP art.14 not yet accepted, in their fixed order."""
+    for key in PROMPT_KEYS:
+        if key not in accepted:
+            return key
+    return None
+
+
+def review_of(reg: Registration, kind: str) -> Review | None:
+    for review in reg.reviews.all():
+        if review.kind == kind:
+            return review
+    return None
+
+
+def payment_blockers(reg: Registration) -> list[Any]:
+    """Why the deposit cannot be chosen yet (empty: it can)."""
+    blockers: list[Any] = []
+    if next_prompt_key({a.key for a in reg.prompt_acceptances.all()}) is not None:
+        blockers.append(_("Accept every special prompt first (WP art.14)."))
+    if reg.qualification_required and reg.qualification_promised_at is None:
+        blockers.append(_("Submit the purchase qualification first."))
+    creditor = review_of(reg, RK.CREDITOR)
+    if creditor is not None and creditor.status == RV.PENDING:
+        blockers.append(_("The court has not yet confirmed that you are the applicant creditor."))
+    return blockers
+
+
+def verified_claims_fen(reg: Registration) -> int:
+    if reg.creditor_party_id is None:
+        return 0
+    total = Claim.objects.filter(case_id=reg.round.lot.case_id, creditor_id=reg.creditor_party_id,
+                                 verified=True).aggregate(total=Sum(F("principal_fen") + F("interest_fen")))["total"]
+    return int(total or 0)
+
+
+def deposit_amount(reg: Registration) -> int:
+    """The round's deposit; for the applicant creditor whose link the court confirmed,
+    max(0, deposit − verified claims) (WP art.17)."""
+    creditor = review_of(reg, RK.CREDITOR)
+    if creditor is not None and creditor.status == RV.APPROVED:
+        return max(0, reg.round.deposit_fen - verified_claims_fen(reg))
+    return reg.round.deposit_fen
+
+
+class Step:
+    PROMPTS = "prompts"
+    QUALIFICATION = "qualification"
+    WAITING = "waiting"
+    PAYMENT = "payment"
+    PAY = "pay"
+    QUALIFIED = "qualified"
+    CLOSED = "closed"
+    ENDED = "ended"
+
+
+def registration_step(reg: Registration, now: datetime | None = None) -> str:
+    """Where the bidder stands: the next thing to do, or the outcome."""
+    if reg.status in (RS.CANCELLED, RS.DISQUALIFIED, RS.DEFAULTED):
+        return Step.ENDED
+    if reg.status == RS.QUALIFIED:
+        return Step.QUALIFIED
+    if not registration_open(reg.round, now):
+        return Step.CLOSED
+    if reg.status == RS.PAYMENT:
+        return Step.PAY
+    if next_prompt_key({a.key for a in reg.prompt_acceptances.all()}) is not None:
+        return Step.PROMPTS
+    if reg.qualification_required and reg.qualification_promised_at is None:
+        return Step.QUALIFICATION
+    if payment_blockers(reg):
+        return Step.WAITING
+    return Step.PAYMENT
+
+
+def may_bid(reg: Registration) -> bool:
+    """Qualified (deposit held), and a proxy only once the court approved it (WP arts.14(2), 17)."""
+    if reg.status != RS.QUALIFIED:
+        return False
+    if reg.is_proxy:
+        proxy = review_of(reg, RK.PROXY)
+        return proxy is not None and proxy.status == RV.APPROVED
+    return True
+
+
+# --- the bidder's own ------------------------------------------------------------------------------------------
+
+
+def with_details(qs: QuerySet[Registration]) -> QuerySet[Registration]:
+    return qs.select_related("round__lot__case__court", "deposit", "bidder", "round__panel_decision",
+                             "priority_holder", "creditor_party").prefetch_related("prompt_acceptances", "reviews")
+
+
+def my_registrations(user: Any) -> QuerySet[Registration]:
+    return with_details(Registration.objects.filter(bidder__user=user)).order_by("-created_at", "-id")
+
+
+def my_registration(user: Any, pk: int) -> Registration | None:
+    return my_registrations(user).filter(pk=pk).first()
+
+
+def registration_for_round(user: Any, rnd: AuctionRound) -> Registration | None:
+    """The user's registration for the round that still counts (one query), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (Registration.objects.filter(round=rnd, bidder__user=user, status__in=ACTIVE)
+            .select_related("deposit").first())
+
+
+# --- staff ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """What staff may know of a round's registrations while it runs: counts only."""
+
+    by_status: dict[str, int]
+    pending_reviews: dict[str, int]
+    qualified: int
+    total: int
+
+
+def round_summary(rnd: AuctionRound) -> RoundSummary:
+    counts = dict(Registration.objects.filter(round=rnd).values_list("status").annotate(n=Count("id")).order_by())
+    pending = dict(Review.objects.filter(registration__round=rnd, status=RV.PENDING).values_list("kind")
+                   .annotate(n=Count("id")).order_by())
+    return RoundSummary(by_status={s: counts.get(s, 0) for s in RS.values},
+                        pending_reviews={k: pending.get(k, 0) for k in RK.values},
+                        qualified=counts.get(RS.QUALIFIED, 0), total=sum(counts.values()))
+
+
+def staff_rounds(user: Any) -> QuerySet[AuctionRound]:
+    return AuctionRound.objects.filter(lot__case__court__in=courts_of(user)).select_related("lot__case__court")
+
+
+def review_queue(user: Any, rnd: AuctionRound | None = None) -> QuerySet[Review]:
+    """Pending review items of the user's courts, oldest first. An item names the round and what is
+    to be confirmed, never the bidder code."""
+    qs = Review.objects.filter(status=RV.PENDING, registration__round__lot__case__court__in=courts_of(user))
+    if rnd is not None:
+        qs = qs.filter(registration__round=rnd)
+    return qs.select_related("registration__round__lot").order_by("submitted_at", "id")
+
+
+def visible_review(user: Any, pk: int) -> Review | None:
+    return (Review.objects.filter(pk=pk, registration__round__lot__case__court__in=courts_of(user))
+            .select_related("registration__round__lot__case__court", "registration__bidder",
+                            "registration__priority_holder", "registration__creditor_party", "decided_by")
+            .first())
+
+
+def revealed_registrations(rnd: AuctionRound) -> QuerySet[Registration]:
+    """Codes with identities, for court staff once the round has finished (WP art.18)."""
+    if rnd.status not in FINISHED:
+        raise ValueError("identities are sealed until the round has finished")
+    return with_details(Registration.objects.filter(round=rnd)).exclude(status=RS.CANCELLED).order_by("code", "id")
+
+
+def barred_list(user: Any) -> QuerySet[BarredPerson]:
+    """The active barred persons of the user's courts, and those barred at every court."""
+    qs = BarredPerson.objects.filter(removed_at__isnull=True).select_related("court", "added_by")
+    if has_role(user, Role.SUPERVISOR) or getattr(user, "is_superuser", False):
+        return qs
+    return qs.filter(Q(court__isnull=True) | Q(court__in=courts_of(user)))

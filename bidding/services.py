@@ -1,0 +1,709 @@
+"""Every write of the bidding app: bidder sign-up, registration for a round (declaration, the special
+prompts one by one, purchase qualification, proxy, priority holder, applicant creditor), the
+deposit through settlement, the bidder code when the deposit is held, the court's reviews, the
+barred list, the close of a round with its settlement, and the default (悔拍).
+
+Locks (docs/locking.md): every function that changes a registration locks its round first (2),
+then the registration (3); settlement then locks deposits (4) and the audit chain head comes last
+(5). The round lock also makes the registration window exact: a bid that extends the end holds the
+same lock, so "before the effective end" is read under it.
+
+Anonymity (WP art.18): audit records of registrations never contain the bidder code, so nothing
+written here links a code to a person before the round has finished; the code lives only in the
+registration row, which no staff page or API shows before then."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from auction import rules
+from auction import services as auction_services
+from auction.models import AuctionRound, Court, Lot, Party, PriorityHolder
+from auction.services import RoundTerms, check_court_staff, do_round_close
+from bidding import codes, identity, selectors
+from bidding.identity import IdentityNumber, IdType
+from bidding.models import BarredPerson, BidderProfile, PersonKind, PromptAcceptance, Registration, Review
+from core import audit, clock
+from core.errors import PermissionDenied, Problems, RuleViolation
+from core.models import User
+from core.roles import Role, has_role
+from core.transitions import TransitionTable
+from core.uploads import validate_document
+from settlement import services as settlement
+from settlement.models import BalanceDue, Deposit
+
+log = logging.getLogger("fapai.bidding")
+
+S = AuctionRound.Status
+RS = Registration.Status
+RK = Review.Kind
+RV = Review.Status
+CLOCK = "system:clock"
+# The code follows the deposit hold, whoever or whatever caused it (finance staff, a bank statement, a webhook).
+SYSTEM = "system"
+
+REGISTRATION_TRANSITIONS = TransitionTable(
+    "registration",
+    {
+        RS.DRAFT: {RS.PAYMENT, RS.CANCELLED, RS.DISQUALIFIED},
+        RS.PAYMENT: {RS.DRAFT, RS.QUALIFIED, RS.CANCELLED, RS.DISQUALIFIED},
+        RS.QUALIFIED: {RS.DISQUALIFIED, RS.DEFAULTED},
+        RS.CANCELLED: set(),
+        RS.DISQUALIFIED: set(),
+        RS.DEFAULTED: set(),
+    },
+)
+STATUS_LABELS = dict(RS.choices)
+AUDIT_ACTIONS = {
+    "bidder.signup": _("Bidder account opened"),
+    "registration.start": _("Registration started"),
+    "registration.prompt": _("Special prompt accepted"),
+    "registration.qualification": _("Purchase qualification promised"),
+    "registration.deposit": _("Deposit chosen"),
+    "registration.payment_cancel": _("Deposit payment cancelled"),
+    "registration.qualify": _("Qualified: bidder code assigned"),
+    "registration.cancel": _("Registration cancelled"),
+    "registration.disqualify": _("Registration refused by the court"),
+    "registration.default": _("Buyer defaulted (悔拍)"),
+    "review.approve": _("Confirmed by the court"),
+    "review.refuse": _("Refused by the court"),
+    "barred.add": _("Barred person added"),
+    "barred.remove": _("Barred person removed"),
+    "round.identities_viewed": _("Bidder identities viewed"),
+    "round.default": _("Default recorded on the round"),
+}
+
+
+# --- bidders ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A person or organisation as typed: the bidder at sign-up, or the principal of a proxy."""
+
+    kind: str
+    name: str
+    id_type: str
+    id_number: str
+    nationality: str = ""
+    legal_representative: str = ""
+
+
+def check_person(person: PersonInput, problems: Problems, prefix: str = "") -> IdentityNumber | None:
+    """Validate the document against the person type: an individual shows a resident ID or a passport,
+    an organisation its unified social credit code and names its legal representative."""
+    if person.kind not in PersonKind.values:
+        problems.add(_("Choose individual or organisation."), "kind", field=f"{prefix}kind")
+        return None
+    if not person.name.strip():
+        problems.add(_("The real name is required."), "required", field=f"{prefix}name")
+    allowed = [IdType.USCC] if person.kind == PersonKind.COMPANY else [IdType.RESIDENT_ID, IdType.PASSPORT]
+    if person.id_type not in allowed:
+        problems.add(_("An organisation registers with its unified social credit code; an individual with a "
+                       "resident ID number or a passport."), "id_type_mismatch", field=f"{prefix}id_type")
+        return None
+    if person.kind == PersonKind.COMPANY and not person.legal_representative.strip():
+        problems.add(_("Name the legal representative."), "required", field=f"{prefix}legal_representative")
+    try:
+        return identity.parse_identity(person.id_type, person.id_number, person.nationality)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            for message in errors:
+                problems.add(message, "identity_invalid", field=f"{prefix}{name}")
+    return None
+
+
+def bidder_signup(*, username: str, password: str, email: str, phone: str, person: PersonInput) -> BidderProfile:
+    """Open a bidder account with a real-name identity (WP art.17: bidders register under their real
+    identity). The identity number is validated with its check digit and stored only encrypted, with
+    a keyed hash for screening and a masked form for display (docs/identity.md)."""
+    problems = Problems()
+    username = username.strip()
+    if not username:
+        problems.add(_("Choose a user name."), "required", field="username")
+    elif User.objects.filter(username__iexact=username).exists():
+        problems.add(_("This user name is taken."), "username_taken", field="username")
+    try:
+        validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        for message in exc.messages:
+            problems.add(message, "weak_password", field="password")
+    if not phone.strip():
+        problems.add(_("A mobile phone number is required."), "required", field="phone")
+    number = check_person(person, problems)
+    problems.raise_if_any()
+    assert number is not None
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, password=password, email=email.strip(),
+                                        display_name=person.name.strip())
+        user.groups.add(Group.objects.get(name=Role.BIDDER))
+        profile = BidderProfile.objects.create(
+            user=user, kind=person.kind, name=person.name.strip(), id_type=number.id_type,
+            id_number_encrypted=identity.encrypt(number), id_hash=identity.keyed_hash(number),
+            id_masked=number.masked, nationality=number.nationality,
+            legal_representative=person.legal_representative.strip() if person.kind == PersonKind.COMPANY else "",
+            phone=phone.strip())
+        audit.record(actor=user, action="bidder.signup", obj=profile,
+                     after=audit.snapshot(profile, ["kind", "id_type", "id_masked"]))
+    return profile
+
+
+def _profile_of(actor: Any) -> BidderProfile:
+    profile = selectors.profile_of(actor)
+    if profile is None or not has_role(actor, Role.BIDDER):
+        raise PermissionDenied(_("Only a bidder with a real-name profile can register."), code="not_a_bidder")
+    return profile
+
+
+# --- screening ---------------------------------------------------------------------------------------------
+
+
+def check_not_barred(rnd: AuctionRound, *, bidder_hash: str, principal_hash: str | None = None) -> None:
+    """WP art.34: the enforcing court, the platform operator, auxiliary service bodies, their staff and
+    close relatives may not bid, neither themselves nor through a proxy; WP art.24: the buyer who
+    defaulted on an earlier round of the same lot may not bid again. Matched by the verified identity
+    (keyed hash), never by account. The debtor and the applicant may bid (PB art.12)."""
+    subjects = [(bidder_hash, _("You")), *([(principal_hash, _("The principal"))] if principal_hash else [])]
+    court = rnd.lot.case.court
+    for digest, who in subjects:
+        barred = (BarredPerson.objects.filter(id_hash=digest, removed_at__isnull=True)
+                  .filter(Q(court__isnull=True) | Q(court=court)).first())
+        if barred is not None:
+            raise RuleViolation(_("%(who)s may not bid on this lot: %(category)s may not take part in the "
+                                  "court's auctions, neither directly nor through a proxy (WP art.34)."),
+                                code="barred", params={"who": who, "category": barred.get_category_display()})
+        if selectors.defaulted_on_lot(rnd.lot, digest):
+            raise RuleViolation(_("%(who)s defaulted as the buyer of an earlier round of this lot and may not bid "
+                                  "in its re-auction (WP art.24)."), code="defaulter", params={"who": who})
+
+
+def _principal_hash(reg: Registration) -> str | None:
+    return reg.identity_hash if reg.is_proxy else None
+
+
+def _rescreen(reg: Registration) -> None:
+    check_not_barred(reg.round, bidder_hash=reg.bidder.id_hash, principal_hash=_principal_hash(reg))
+
+
+# --- registration -------------------------------------------------------------------------------------------
+
+
+def _lock_round(rnd: AuctionRound) -> AuctionRound:
+    return AuctionRound.objects.select_for_update(of=("self",)).select_related("lot__case__court").get(pk=rnd.pk)
+
+
+def _lock_registration(reg: Registration) -> tuple[AuctionRound, Registration]:
+    """Round, then registration (the lock order)."""
+    rnd = _lock_round(reg.round)
+    locked = (Registration.objects.select_for_update(of=("self",))
+              .select_related("bidder", "round__lot__case__court", "deposit").get(pk=reg.pk))
+    return rnd, locked
+
+
+def _require_open(rnd: AuctionRound) -> None:
+    """Registration and deposits are accepted until the round's effective end, extensions included
+    (WP art.18; trap 4). Read under the round lock."""
+    if not selectors.registration_open(rnd):
+        raise RuleViolation(_("Registration for this round is closed."), code="registration_closed")
+
+
+def _require_owner(actor: Any, reg: Registration) -> None:
+    if isinstance(actor, str) or actor is None or reg.bidder.user_id != actor.pk:
+        raise PermissionDenied(_("This registration belongs to someone else."), code="not_owner")
+
+
+def _set_status(reg: Registration, target: str, *, actor: Any, action: str, reason: str = "",
+                changes: dict[str, Any] | None = None) -> None:
+    """Move a registration to `target` and write its audit record (which never carries the code)."""
+    REGISTRATION_TRANSITIONS.check(reg.status, target, STATUS_LABELS)
+    before: dict[str, Any] = {"status": reg.status}
+    after: dict[str, Any] = {"status": target}
+    reg.status = target
+    fields = ["status"]
+    for name, value in (changes or {}).items():
+        if name != "code":
+            before[name] = audit.jsonable(getattr(reg, name))
+            after[name] = audit.jsonable(value)
+        setattr(reg, name, value)
+        fields.append(name)
+    reg.save(update_fields=fields)
+    audit.record(actor=actor, action=action, obj=reg, before=before, after=after, reason=reason)
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    declaration: bool
+    capacity: str = Registration.Capacity.SELF
+    principal: PersonInput | None = None
+    proxy_document: UploadedFile | None = None
+    priority_holder: PriorityHolder | None = None
+    priority_document: UploadedFile | None = None
+    creditor_party: Party | None = None
+    creditor_document: UploadedFile | None = None
+
+
+def _check_document(f: UploadedFile | None, field: str, problems: Problems, *, required: bool) -> None:
+    if f is None:
+        if required:
+            problems.add(_("Attach the document."), "document_required", field=field)
+        return
+    try:
+        validate_document(f)
+    except ValidationError as exc:
+        for message in exc.messages:
+            problems.add(message, "bad_document", field=field)
+
+
+def registration_start(*, actor: Any, rnd: AuctionRound, data: RegistrationInput) -> Registration:
+    """Register for a round (报名): the declaration of not being barred (WP art.34), and what the
+    court must confirm: a proxy's authorisation (WP art.14(2)), a priority purchase right whose holder
+    and rank the collegial panel fixed (WP arts.19, 27), being the applicant creditor (WP art.17).
+    Refused for barred persons and for the defaulter of an earlier round of this lot (WP arts.24, 34).
+    Open until the round's effective end (WP art.18). One registration per account and per identity."""
+    profile = _profile_of(actor)
+    problems = Problems()
+    if not data.declaration:
+        problems.add(_("Declare that you are not barred from bidding."), "declaration_required", field="declaration")
+    principal_number: IdentityNumber | None = None
+    if data.capacity == Registration.Capacity.PROXY:
+        if data.principal is None:
+            problems.add(_("Give the principal's identity."), "required", field="principal_name")
+        else:
+            principal_number = check_person(data.principal, problems, prefix="principal_")
+        _check_document(data.proxy_document, "proxy_document", problems, required=True)
+    elif data.capacity != Registration.Capacity.SELF:
+        problems.add(_("Choose for whom you register."), "capacity", field="capacity")
+    holders = selectors.confirmed_priority_holders(rnd)
+    if data.priority_holder is not None and data.priority_holder.pk not in holders:
+        problems.add(_("This priority holder was not confirmed with a rank by the collegial panel for this round "
+                       "(WP arts.19, 27)."), "priority_not_confirmed", field="priority_holder")
+    _check_document(data.priority_document, "priority_document", problems, required=False)
+    if data.creditor_party is not None and (data.creditor_party.case_id != rnd.lot.case_id
+                                            or data.creditor_party.role != Party.Role.APPLICANT):
+        problems.add(_("Only the applicant creditor of this case pays a reduced deposit (WP art.17)."),
+                     "not_applicant", field="creditor_party")
+    _check_document(data.creditor_document, "creditor_document", problems, required=False)
+    problems.raise_if_any()
+    principal_hash = identity.keyed_hash(principal_number) if principal_number else None
+    if principal_hash is not None and principal_hash == profile.id_hash:
+        raise RuleViolation(_("The principal and the proxy must be different persons."), code="proxy_is_principal",
+                            field="principal_id_number")
+    with transaction.atomic():
+        rnd = _lock_round(rnd)
+        _require_open(rnd)
+        check_not_barred(rnd, bidder_hash=profile.id_hash, principal_hash=principal_hash)
+        bidder_in_law = principal_hash or profile.id_hash
+        active = Registration.objects.filter(round=rnd).exclude(status=RS.CANCELLED)
+        if active.filter(bidder=profile).exists():
+            raise RuleViolation(_("You have already registered for this round."), code="already_registered")
+        if active.filter(identity_hash=bidder_in_law).exists():
+            raise RuleViolation(_("This bidder is already registered for this round."), code="identity_registered")
+        now = clock.now()
+        lot = rnd.lot
+        reg = Registration(
+            round=rnd, bidder=profile, capacity=data.capacity, identity_hash=bidder_in_law,
+            declared_not_barred_at=now, priority_holder=data.priority_holder, creditor_party=data.creditor_party,
+            qualification_required=lot.asset_type == Lot.AssetType.REAL_ESTATE and lot.purchase_restricted,
+        )
+        if principal_number is not None and data.principal is not None:
+            reg.principal_kind, reg.principal_name = data.principal.kind, data.principal.name.strip()
+            reg.principal_id_type = principal_number.id_type
+            reg.principal_id_encrypted = identity.encrypt(principal_number)
+            reg.principal_id_masked = principal_number.masked
+        reg.save()
+        audit.record(actor=actor, action="registration.start", obj=reg, after=audit.snapshot(
+            reg, ["round_id", "status", "capacity", "qualification_required", "priority_holder_id",
+                  "creditor_party_id"]))
+        if reg.is_proxy:
+            Review.objects.create(registration=reg, kind=RK.PROXY, document=data.proxy_document or "",
+                                  submitted_at=now)
+        if data.priority_holder is not None:
+            Review.objects.create(registration=reg, kind=RK.PRIORITY, document=data.priority_document or "",
+                                  submitted_at=now)
+        if data.creditor_party is not None:
+            Review.objects.create(registration=reg, kind=RK.CREDITOR, document=data.creditor_document or "",
+                                  submitted_at=now)
+    return reg
+
+
+def prompt_accept(*, actor: Any, registration: Registration, key: str) -> PromptAcceptance:
+    """The bidder accepts the special prompts of WP art.14 one by one, in their order; each acceptance
+    is stored with its time."""
+    _require_owner(actor, registration)
+    keys = [k for k, _label in rules.SPECIAL_PROMPTS]
+    if key not in keys:
+        raise RuleViolation(_("Unknown special prompt."), code="unknown_prompt")
+    with transaction.atomic():
+        rnd, reg = _lock_registration(registration)
+        _require_open(rnd)
+        if reg.status != RS.DRAFT:
+            raise RuleViolation(_("The special prompts were already accepted."), code="not_draft")
+        accepted = set(reg.prompt_acceptances.values_list("key", flat=True))
+        expected = selectors.next_prompt_key(accepted)
+        if key in accepted:
+            raise RuleViolation(_("This special prompt was already accepted."), code="prompt_accepted")
+        if key != expected:
+            raise RuleViolation(_("Accept the special prompts one by one, in their order."), code="prompt_order")
+        acceptance = PromptAcceptance.objects.create(registration=reg, key=key, position=keys.index(key) + 1,
+                                                     accepted_at=clock.now())
+        audit.record(actor=actor, action="registration.prompt", obj=reg,
+                     after={"prompt": key, "position": acceptance.position, "accepted_at": acceptance.accepted_at})
+    return acceptance
+
+
+def qualification_submit(*, actor: Any, registration: Registration, promise: bool, proof: UploadedFile | None
+                         ) -> Review:
+    """Real estate under local purchase restrictions: the bidder promises to be qualified to buy and
+    uploads the proof; the court confirms it before the sale ruling, and may refuse it (HQ arts.1–3, 6)."""
+    _require_owner(actor, registration)
+    problems = Problems()
+    if not promise:
+        problems.add(_("Promise that you are qualified to buy this property."), "promise_required", field="promise")
+    _check_document(proof, "proof", problems, required=True)
+    problems.raise_if_any()
+    with transaction.atomic():
+        rnd, reg = _lock_registration(registration)
+        _require_open(rnd)
+        if not reg.qualification_required:
+            raise RuleViolation(_("This lot has no purchase restriction."), code="qualification_not_required")
+        if reg.status != RS.DRAFT or reg.qualification_promised_at is not None:
+            raise RuleViolation(_("The purchase qualification was already submitted."), code="qualification_submitted")
+        if selectors.next_prompt_key(set(reg.prompt_acceptances.values_list("key", flat=True))) is not None:
+            raise RuleViolation(_("Accept the special prompts first."), code="prompts_pending")
+        now = clock.now()
+        reg.qualification_promised_at = now
+        reg.save(update_fields=["qualification_promised_at"])
+        review = Review.objects.create(registration=reg, kind=RK.QUALIFICATION, document=proof, submitted_at=now)
+        audit.record(actor=actor, action="registration.qualification", obj=reg,
+                     after={"qualification_promised_at": now})
+    return review
+
+
+def registration_pay(*, actor: Any, registration: Registration, gateway: str) -> Deposit:
+    """Open the deposit in the chosen payment method once the registration is complete: every special
+    prompt accepted, the purchase qualification submitted where required, and the applicant-creditor
+    link decided. The amount is the round's deposit, or max(0, deposit − verified claims) for the
+    confirmed applicant creditor (WP art.17); the payer is the bidder in law (real-name deposit).
+    A zero deposit is held at once and the bidder code assigned."""
+    _require_owner(actor, registration)
+    with transaction.atomic():
+        rnd, reg = _lock_registration(registration)
+        _require_open(rnd)
+        if reg.status != RS.DRAFT:
+            raise RuleViolation(_("The deposit for this registration was already chosen."), code="not_draft")
+        blocking = selectors.payment_blockers(reg)
+        if blocking:
+            raise RuleViolation(blocking[0], code="registration_incomplete")
+        _rescreen(reg)
+        amount = selectors.deposit_amount(reg)
+        payer = reg.principal_name if reg.is_proxy else reg.bidder.name
+        deposit = settlement.deposit_open(rnd=rnd, amount_fen=amount, payer_name=payer, gateway=gateway, actor=actor)
+        _set_status(reg, RS.PAYMENT, actor=actor, action="registration.deposit",
+                    changes={"deposit": deposit, "deposit_due_fen": amount})
+        if deposit.status == Deposit.Status.HELD:
+            do_registration_qualify(reg)
+    return deposit
+
+
+def registration_payment_cancel(*, actor: Any, registration: Registration) -> Registration:
+    """Give up an unpaid deposit (for example to choose another payment method): the registration
+    returns to the payment step. A card payment made meanwhile is held instead."""
+    _require_owner(actor, registration)
+    with transaction.atomic():
+        _rnd, reg = _lock_registration(registration)
+        if reg.status != RS.PAYMENT or reg.deposit is None:
+            raise RuleViolation(_("There is no unpaid deposit to cancel."), code="no_pending_deposit")
+        deposit = settlement.deposit_cancel(deposit=reg.deposit, actor=actor, reason="payment method changed")
+        reg.refresh_from_db()
+        if deposit.status == Deposit.Status.CANCELLED and reg.status == RS.PAYMENT:
+            _set_status(reg, RS.DRAFT, actor=actor, action="registration.payment_cancel",
+                        changes={"deposit": None, "deposit_due_fen": None})
+    return reg
+
+
+def registration_cancel(*, actor: Any, registration: Registration) -> Registration:
+    """Withdraw a registration before the deposit is held; an unpaid deposit is cancelled. A held
+    deposit stays until the round has finished and is then released with the others (WP art.23)."""
+    _require_owner(actor, registration)
+    with transaction.atomic():
+        _rnd, reg = _lock_registration(registration)
+        if reg.status not in (RS.DRAFT, RS.PAYMENT):
+            raise RuleViolation(_("Once the deposit is held the registration stays until the round has finished; "
+                                  "the deposit is then released."), code="not_cancellable")
+        if reg.deposit is not None and reg.deposit.status == Deposit.Status.PENDING:
+            settlement.deposit_cancel(deposit=reg.deposit, actor=actor, reason="registration cancelled")
+            reg.refresh_from_db()
+            if reg.status == RS.QUALIFIED:  # a card payment arrived meanwhile: it stands
+                return reg
+        _set_status(reg, RS.CANCELLED, actor=actor, action="registration.cancel",
+                    changes={"ended_at": clock.now()})
+        Review.objects.filter(registration=reg, status=RV.PENDING).update(status=RV.REFUSED, decided_at=clock.now(),
+                                                                          note="withdrawn by the bidder")
+    return reg
+
+
+# --- the deposit is held: the bidder code ---------------------------------------------------------------------
+
+
+def on_deposit_held(deposit: Deposit) -> None:
+    """settlement.hooks callback, in the transaction that holds the deposit (settlement has locked the
+    round and the deposit). A deposit not opened through a registration is not ours."""
+    reg = (Registration.objects.select_for_update(of=("self",)).select_related("bidder", "round__lot__case__court")
+           .filter(deposit_id=deposit.pk).first())
+    if reg is not None:
+        do_registration_qualify(reg)
+
+
+def do_registration_qualify(reg: Registration) -> None:
+    """The deposit is held: the bidder is qualified and gets a random code for this round, never
+    issued before anywhere and derived from nothing (WP art.18); the public registrant count follows
+    in the same transaction. A registration that was cancelled or refused meanwhile, or a bidder barred
+    meanwhile, is refused: the payment then goes back to finance staff to return (it rolls back).
+    Locks: round and registration, held by the caller."""
+    if reg.status == RS.QUALIFIED:
+        return
+    if reg.status != RS.PAYMENT:
+        raise RuleViolation(_("The registration for this deposit was cancelled or refused; the payment cannot "
+                              "qualify it."), code="registration_not_awaiting")
+    _rescreen(reg)
+    _set_status(reg, RS.QUALIFIED, actor=SYSTEM, action="registration.qualify",
+                changes={"code": codes.issue_code(), "qualified_at": clock.now()})
+    recount_registrants(reg.round)
+
+
+def recount_registrants(rnd: AuctionRound) -> None:
+    """registrant_count = the qualified registrations (deposit held, not refused). Recomputed, not
+    incremented, so a repeated event cannot count twice. Frozen once the round has finished."""
+    if rnd.status in selectors.FINISHED:
+        return
+    count = Registration.objects.filter(round_id=rnd.pk, status=RS.QUALIFIED).count()
+    AuctionRound.objects.filter(pk=rnd.pk).update(registrant_count=count)
+
+
+# --- the court's reviews ---------------------------------------------------------------------------------------
+
+
+def review_decide(*, actor: Any, review: Review, approve: bool, note: str = "") -> Review:
+    """Court staff decide a review from its item (which never shows the bidder code, WP art.18):
+    a proxy must be approved before the proxy may bid (WP art.14(2)); a purchase qualification is
+    confirmed before the sale ruling (HQ art.3); a priority holder's link gives the registration the
+    rank the collegial panel fixed (WP arts.19, 27); the applicant creditor's link reduces the deposit
+    (WP art.17). Refusing a proxy or a qualification refuses the registration; a refusal needs a reason."""
+    rnd_court = review.registration.round.lot.case.court
+    check_court_staff(actor, rnd_court)
+    if not approve and not note.strip():
+        raise RuleViolation(_("Give the reason for the refusal."), code="reason_required", field="note")
+    with transaction.atomic():
+        rnd, reg = _lock_registration(review.registration)
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        if review.status != RV.PENDING:
+            raise RuleViolation(_("This item was already decided."), code="review_decided")
+        finished = rnd.status in selectors.FINISHED
+        if review.kind != RK.QUALIFICATION and finished:
+            raise RuleViolation(_("The round has finished."), code="round_finished")
+        if review.kind == RK.CREDITOR and reg.status != RS.DRAFT:
+            raise RuleViolation(_("The deposit was already chosen."), code="deposit_chosen")
+        if reg.status in (RS.CANCELLED, RS.DISQUALIFIED):
+            raise RuleViolation(_("The registration was cancelled or refused."), code="registration_ended")
+        now = clock.now()
+        before = audit.snapshot(review, ["status"])
+        review.status = RV.APPROVED if approve else RV.REFUSED
+        review.decided_at, review.decided_by, review.note = now, actor, note.strip()
+        review.save(update_fields=["status", "decided_at", "decided_by", "note"])
+        audit.record(actor=actor, action="review.approve" if approve else "review.refuse", obj=review,
+                     before=before, after={"status": review.status, "kind": review.kind}, reason=review.note)
+        if review.kind == RK.PRIORITY and approve:
+            assert reg.priority_holder_id is not None
+            rank = selectors.confirmed_priority_holders(rnd).get(reg.priority_holder_id)
+            if rank is None:
+                raise RuleViolation(_("This priority holder was not confirmed with a rank by the collegial panel "
+                                      "for this round (WP arts.19, 27)."), code="priority_not_confirmed")
+            if Registration.objects.filter(round=rnd, priority_holder_id=reg.priority_holder_id, is_priority=True
+                                           ).exclude(pk=reg.pk).exists():
+                raise RuleViolation(_("Another registration was already confirmed as this priority holder."),
+                                    code="priority_taken")
+            reg.is_priority, reg.priority_rank = True, rank
+            reg.save(update_fields=["is_priority", "priority_rank"])
+        if not approve and review.kind in (RK.PROXY, RK.QUALIFICATION):
+            _disqualify(rnd, reg, actor, review.note)
+    return review
+
+
+def _disqualify(rnd: AuctionRound, reg: Registration, actor: Any, reason: str) -> None:
+    """Refuse a registration: an unpaid deposit is cancelled; a held one is released with the others
+    once the round has finished (WP art.23). Locks held by the caller."""
+    if reg.deposit is not None and reg.deposit.status == Deposit.Status.PENDING:
+        settlement.deposit_cancel(deposit=reg.deposit, actor=actor, reason="registration refused by the court")
+        reg.refresh_from_db()
+    _set_status(reg, RS.DISQUALIFIED, actor=actor, action="registration.disqualify", reason=reason,
+                changes={"ended_at": clock.now()})
+    recount_registrants(rnd)
+
+
+# --- the barred list -----------------------------------------------------------------------------------------------
+
+
+def check_barred_add(*, actor: Any, category: str, person: PersonInput, court: Court | None, relation: str = ""
+                     ) -> IdentityNumber:
+    """Validate an addition to the barred list without writing: court staff add for their own court;
+    a person barred at every court (the platform operator's staff) is added by an administrator."""
+    if court is None:
+        if isinstance(actor, str) or not getattr(actor, "is_superuser", False):
+            raise PermissionDenied(_("Only an administrator may bar a person at every court."),
+                                   code="permission_denied", field="court")
+    else:
+        check_court_staff(actor, court)
+    problems = Problems()
+    if category not in BarredPerson.Category.values:
+        problems.add(_("Choose the category."), "category", field="category")
+    if category == BarredPerson.Category.RELATIVE and not relation.strip():
+        problems.add(_("Say whose close relative this is, and how."), "relation_required", field="relation")
+    number = check_person(person, problems)
+    problems.raise_if_any()
+    assert number is not None
+    if BarredPerson.objects.filter(id_hash=identity.keyed_hash(number), removed_at__isnull=True, court=court).exists():
+        raise RuleViolation(_("This person is already on the list."), code="already_barred", field="id_number")
+    return number
+
+
+def barred_add(*, actor: Any, category: str, person: PersonInput, court: Court | None, relation: str = ""
+               ) -> BarredPerson:
+    """Add a person to the barred list (WP art.34). Only a keyed hash and a masked number are kept."""
+    number = check_barred_add(actor=actor, category=category, person=person, court=court, relation=relation)
+    with transaction.atomic():
+        barred = BarredPerson.objects.create(
+            category=category, name=person.name.strip(), id_type=number.id_type, id_hash=identity.keyed_hash(number),
+            id_masked=number.masked, court=court, relation=relation.strip(),
+            added_by=None if isinstance(actor, str) else actor, added_at=clock.now())
+        audit.record(actor=actor, action="barred.add", obj=barred,
+                     after=audit.snapshot(barred, ["category", "id_type", "id_masked", "court_id", "relation"]))
+    return barred
+
+
+def barred_remove(*, actor: Any, barred: BarredPerson, reason: str) -> BarredPerson:
+    if barred.court is None:
+        if isinstance(actor, str) or not getattr(actor, "is_superuser", False):
+            raise PermissionDenied(_("Only an administrator may change the list of every court."),
+                                   code="permission_denied")
+    else:
+        check_court_staff(actor, barred.court)
+    if not reason.strip():
+        raise RuleViolation(_("Give the reason."), code="reason_required", field="reason")
+    with transaction.atomic():
+        barred = BarredPerson.objects.select_for_update().get(pk=barred.pk)
+        if barred.removed_at is not None:
+            return barred
+        barred.removed_at, barred.removed_by, barred.removal_reason = clock.now(), actor, reason.strip()
+        barred.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+        audit.record(actor=actor, action="barred.remove", obj=barred, before={"removed_at": None},
+                     after={"removed_at": barred.removed_at}, reason=barred.removal_reason)
+    return barred
+
+
+# --- after the round -----------------------------------------------------------------------------------------------
+
+
+def identities_viewed(*, actor: Any, rnd: AuctionRound) -> None:
+    """The access log of WP art.18: identities are revealed to court staff only after the round has
+    finished, and each view is recorded."""
+    check_court_staff(actor, rnd.lot.case.court)
+    if rnd.status not in selectors.FINISHED:
+        raise PermissionDenied(_("Bidders' identities stay sealed until the round has finished (WP art.18)."),
+                               code="identities_sealed")
+    with transaction.atomic():
+        audit.record(actor=actor, action="round.identities_viewed", obj=rnd)
+
+
+def round_close_and_settle(rnd: AuctionRound, actor: Any = CLOCK) -> bool:
+    """Close a round whose effective end has passed and settle its deposits, in ONE transaction:
+    sold or failed (auction.do_round_close); the winner is the registration holding the leading code;
+    every other held deposit is released and the winner's applied to the price (WP arts.23, 25), and
+    the winner's balance is opened (WP art.25). Idempotent and safe with several clocks: the round
+    lock serialises them and a closed round is not closed again. Returns True if this call closed it."""
+    with transaction.atomic():
+        closed = do_round_close(rnd, actor)
+        if closed is None:
+            return False
+        winner: Deposit | None = None
+        if closed.status == S.SOLD:
+            reg = (Registration.objects.select_for_update(of=("self",)).select_related("deposit")
+                   .filter(round=closed, code=closed.leader_code, status=RS.QUALIFIED).first())
+            if reg is None or reg.deposit is None:
+                raise RuleViolation(_("The leading bidder code has no qualified registration."), code="winner_missing")
+            winner = reg.deposit
+        settlement.round_settle(rnd=closed, winning_deposit=winner, actor=actor)
+        if winner is not None:
+            assert closed.current_price_fen is not None
+            settlement.balance_open(rnd=closed, deposit=winner, price_fen=closed.current_price_fen, actor=actor)
+    return True
+
+
+def close_due_rounds() -> int:
+    """Clock job "rounds.close" (replaces auction's): close and settle every round due. A round that
+    cannot be settled stays open for the next run and is logged; the others go on."""
+    closed = 0
+    for rnd in selectors.rounds_due_to_close():
+        try:
+            closed += round_close_and_settle(rnd)
+        except RuleViolation as exc:
+            log.error("round %s not closed: %s", rnd.pk, exc.rule_code)
+    return closed
+
+
+def registration_default(*, actor: Any, registration: Registration, reason: str) -> Registration:
+    """Default by the buyer (悔拍): the balance was not paid by its due date. The whole deposit is
+    forfeited (settlement, WP art.24: no refund of any remainder), the buyer's verified identity is
+    barred from the re-auction of this lot (WP art.24, trap 8) and the reason is published as the
+    round's reason; the round itself stays sold. Court staff only."""
+    check_court_staff(actor, registration.round.lot.case.court)
+    if not reason.strip():
+        raise RuleViolation(_("Give the reason."), code="reason_required", field="reason")
+    with transaction.atomic():
+        rnd, reg = _lock_registration(registration)
+        if reg.status == RS.DEFAULTED:
+            return reg
+        if rnd.status != S.SOLD or reg.status != RS.QUALIFIED or not reg.code or reg.code != rnd.leader_code:
+            raise RuleViolation(_("Only the buyer of a sold round can default."), code="not_the_buyer")
+        balance = BalanceDue.objects.filter(round=rnd).first()
+        if balance is None or balance.status != BalanceDue.Status.OPEN:
+            raise RuleViolation(_("There is no unpaid balance."), code="no_open_balance")
+        if clock.today() <= balance.due_on:
+            raise RuleViolation(_("The balance is due on %(day)s; a default can be recorded only after that day."),
+                                code="balance_not_overdue", params={"day": balance.due_on})
+        assert reg.deposit is not None
+        settlement.deposit_forfeit(deposit=reg.deposit, actor=actor, reason=reason.strip())
+        now = clock.now()
+        _set_status(reg, RS.DEFAULTED, actor=actor, action="registration.default", reason=reason.strip(),
+                    changes={"defaulted_at": now, "default_reason": reason.strip()})
+        before = audit.snapshot(rnd, ["status_reason"])
+        rnd.status_reason = reason.strip()
+        rnd.save(update_fields=["status_reason"])
+        audit.record(actor=actor, action="round.default", obj=rnd, before=before,
+                     after=audit.snapshot(rnd, ["status_reason"]), reason=reason.strip())
+    return reg
+
+
+def reauction_create(*, actor: Any, rnd: AuctionRound, terms: RoundTerms, **texts: Any) -> AuctionRound:
+    """After a default (悔拍) the lot is auctioned again (WP art.24): a new round of the same kind,
+    following the defaulted round, under the same price and time rules as that kind (start ≥ 70% of
+    the reference price for a first auction, ≥ 80% of the previous start for a second, deposit
+    5–20%, bidding ≥ 24 h, the notice period). The defaulter is barred from it by identity. A draft:
+    the collegial panel approves it as any other round. A sell-off is not re-run online: the court
+    decides how to proceed."""
+    check_court_staff(actor, rnd.lot.case.court)
+    with transaction.atomic():
+        Lot.objects.select_for_update().get(pk=rnd.lot_id)
+        rnd = _lock_round(rnd)
+        if not Registration.objects.filter(round=rnd, status=RS.DEFAULTED).exists():
+            raise RuleViolation(_("A re-auction follows a sold round whose buyer defaulted."), code="no_default")
+        return auction_services.round_create_reauction(actor=actor, previous=rnd, terms=terms, **texts)

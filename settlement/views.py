@@ -1,0 +1,412 @@
+"""Finance pages (mounted at /finance/) and the bidders' payment pages. Views only translate I/O:
+they parse a form, call one settlement.services function and redirect with a message, or re-render
+with the service's errors on the form (nothing was written then).
+
+Who sees what: the finance pages need a staff role and show only the user's courts (supervisors read
+every court); finance staff act, court staff, panel judges and supervisors read (court staff also set
+a round's payment methods, WP art.6), and the services check every action again. While a round has
+not finished, its deposits show references, amounts and states only, never who opened them (WP
+art.18). A bidder sees only their own deposits and balances; anyone else gets a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from auction.staff_selectors import can_act
+from core.errors import PermissionDenied
+from core.forms import apply_rule_errors
+from core.money import format_fen
+from core.roles import Role, has_role, is_staff_member
+from settlement import gateways, selectors, services
+from settlement.forms import (
+    BalanceOfflineForm,
+    BalancePayForm,
+    ClaimAssignForm,
+    ClaimReturnForm,
+    PaymentSettingsForm,
+    PayoutPaidForm,
+    StatementUploadForm,
+)
+from settlement.gateways.base import PaymentStart
+from settlement.ledger import virtual_account_number
+from settlement.models import BalanceDue, BankStatement, Deposit, Payout, Receipt
+
+View = Callable[..., HttpResponse]
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "auction/staff/forbidden.html", {"message": message}, status=403)
+
+
+def finance_page(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            return _forbidden(request, _("These pages are for finance, court and supervision staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def bidder_page(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _is_finance(request: HttpRequest) -> bool:
+    return has_role(request.user, Role.FINANCE)
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    context.setdefault("is_finance_actor", _is_finance(request))
+    return render(request, f"settlement/{template}", context, status=status)
+
+
+def _run(request: HttpRequest, form: forms.BaseForm, run: Callable[[], str], next_url: str,
+         rerender: Callable[[int], HttpResponse]) -> HttpResponse:
+    """Validate, call the service, redirect with its message; on an error re-render with it."""
+    if not form.is_valid():
+        return rerender(200)
+    try:
+        message = run()
+    except ValidationError as exc:
+        apply_rule_errors(form, exc, getattr(form, "FIELD_MAP", {}))
+        return rerender(403 if isinstance(exc, PermissionDenied) else 200)
+    messages.success(request, message)
+    return redirect(next_url)
+
+
+def _error_message(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+# --- dashboard ---------------------------------------------------------------------------------------------
+
+
+@finance_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _render(request, "dashboard.html", {
+        "alerts": selectors.open_alerts(request.user)[:10],
+        "alert_count": selectors.open_alerts(request.user).count(),
+        "claim_count": selectors.claim_queue(request.user).count(),
+        "payout_count": selectors.pending_payouts(request.user).count(),
+        "rounds": selectors.finance_rounds(request.user)[:50],
+        "statements": BankStatement.objects.filter(court__in=selectors.finance_courts(request.user))[:5],
+        "open_balances": selectors.finance_balances(request.user).filter(status=BalanceDue.Status.OPEN).count(),
+    })
+
+
+# --- deposits by round ---------------------------------------------------------------------------------------
+
+
+@finance_page
+def round_deposits(request: HttpRequest, pk: int, settings_form: PaymentSettingsForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    rnd = selectors.visible_round(request.user, pk)
+    if rnd is None:
+        raise Http404
+    can_set = can_act(request.user, rnd.lot.case.court) and rnd.status not in services.FINISHED
+    if settings_form is None and can_set:
+        settings_form = PaymentSettingsForm(initial={"gateways": selectors.allowed_gateways(rnd)})
+    return _render(request, "round_deposits.html", {
+        "round": rnd, "deposits": selectors.round_deposits(rnd), "totals": selectors.round_totals(rnd),
+        "identities": selectors.identities_visible(rnd), "allowed": selectors.allowed_gateways(rnd),
+        "gateway_labels": {key: g.label for key, g in gateways.GATEWAYS.items()},
+        "settings_form": settings_form if can_set else None, "balance": selectors.balance_status(rnd=rnd),
+        "case_account_reference": virtual_account_number(rnd.lot.case),
+    }, status)
+
+
+@finance_page
+@require_POST
+def round_payment_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = selectors.visible_round(request.user, pk)
+    if rnd is None:
+        raise Http404
+    form = PaymentSettingsForm(request.POST)
+
+    def run() -> str:
+        services.round_payment_settings_set(rnd=rnd, gateways_=form.cleaned_data["gateways"], actor=request.user)
+        return _("The payment methods were saved.")
+
+    return _run(request, form, run, reverse("settlement:round_deposits", args=[pk]),
+                lambda code: round_deposits(request, pk, settings_form=form, status=code))
+
+
+DEPOSIT_ACTIONS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "confirm": (services.deposit_confirm_offline, gettext_lazy("The receipt was confirmed and the deposit is held.")),
+    "release": (services.deposit_release, gettext_lazy("The deposit was released.")),
+    "apply": (services.deposit_apply, gettext_lazy("The deposit was moved to the case account.")),
+}
+
+
+@finance_page
+@require_POST
+def deposit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    deposit = get_object_or_404(Deposit.objects.select_related("round__lot__case__court"), pk=pk,
+                                round__lot__case__court__in=selectors.finance_courts(request.user))
+    if action not in DEPOSIT_ACTIONS:
+        raise Http404
+    service, message = DEPOSIT_ACTIONS[action]
+    try:
+        service(deposit=deposit, actor=request.user)
+    except PermissionDenied as exc:
+        return _forbidden(request, _error_message(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        messages.success(request, str(message))
+    return redirect("settlement:round_deposits", deposit.round_id)
+
+
+# --- receipts, statements and the claim queue ------------------------------------------------------------------
+
+
+@finance_page
+def receipts(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Receipt.Status.values:
+        status = ""
+    rows = selectors.receipts(request.user, status).select_related("deposit__round", "balance")[:200]
+    return _render(request, "receipts.html", {"receipts": _sealed(rows), "status": status,
+                                              "statuses": Receipt.Status.choices})
+
+
+def _sealed(rows: Any) -> list[dict[str, Any]]:
+    return [{"receipt": r, "sealed": selectors.payer_sealed(r)} for r in rows]
+
+
+@finance_page
+def statement_import(request: HttpRequest) -> HttpResponse:
+    courts = selectors.finance_courts(request.user)
+    if not _is_finance(request):
+        return _forbidden(request, _("Only finance staff import bank statements."))
+    if request.method != "POST":
+        return _render(request, "statement_form.html", {"form": StatementUploadForm(courts=courts)})
+    form = StatementUploadForm(request.POST, request.FILES, courts=courts)
+    if not form.is_valid():
+        return _render(request, "statement_form.html", {"form": form})
+    upload = form.cleaned_data["file"]
+    try:
+        statement = services.statement_import(court=form.cleaned_data["court"], filename=upload.name,
+                                              content=upload.read(), actor=request.user)
+    except ValidationError as exc:
+        apply_rule_errors(form, exc)
+        return _render(request, "statement_form.html", {"form": form},
+                       403 if isinstance(exc, PermissionDenied) else 200)
+    messages.success(request, _("%(file)s: %(matched)s matched, %(queued)s to the claim queue, %(duplicates)s "
+                                "already imported.") % {"file": statement.filename, "matched": statement.matched_count,
+                                                       "queued": statement.queued_count,
+                                                       "duplicates": statement.duplicate_count})
+    return redirect("settlement:statement_detail", statement.pk)
+
+
+@finance_page
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(BankStatement, pk=pk, court__in=selectors.finance_courts(request.user))
+    rows = statement.receipts.select_related("deposit__round", "balance").order_by("received_at", "id")
+    return _render(request, "statement_detail.html", {"statement": statement, "receipts": _sealed(rows)})
+
+
+@finance_page
+def claims(request: HttpRequest, forms_by_pk: dict[int, dict[str, forms.Form]] | None = None,
+           status: int = 200) -> HttpResponse:
+    queue = list(selectors.claim_queue(request.user))
+    forms_by_pk = forms_by_pk or {}
+    rows = [(r, forms_by_pk.get(r.pk, {}).get("assign") or ClaimAssignForm(prefix=f"a{r.pk}"),
+             forms_by_pk.get(r.pk, {}).get("return") or ClaimReturnForm(prefix=f"r{r.pk}")) for r in queue]
+    return _render(request, "claims.html", {"rows": rows}, status)
+
+
+@finance_page
+@require_POST
+def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    receipt = get_object_or_404(Receipt, pk=pk, court__in=selectors.finance_courts(request.user))
+    if action == "assign":
+        form: forms.Form = ClaimAssignForm(request.POST, prefix=f"a{pk}")
+
+        def run() -> str:
+            services.receipt_assign(receipt=receipt, reference=form.cleaned_data["reference"],
+                                    reason=form.cleaned_data["reason"], actor=request.user)
+            return _("The receipt was assigned.")
+    elif action == "return":
+        form = ClaimReturnForm(request.POST, prefix=f"r{pk}")
+
+        def run() -> str:
+            services.receipt_return(receipt=receipt, reason=form.cleaned_data["reason"],
+                                    payee_account=form.cleaned_data["payee_account"], actor=request.user)
+            return _("A payout instruction returns the money to the payer.")
+    else:
+        raise Http404
+    return _run(request, form, run, reverse("settlement:claims"),
+                lambda code: claims(request, {pk: {action: form}}, code))
+
+
+# --- payouts, alerts, case accounts ----------------------------------------------------------------------------
+
+
+@finance_page
+def payouts(request: HttpRequest, failed: tuple[int, PayoutPaidForm] | None = None, status: int = 200) -> HttpResponse:
+    rows = [(p, failed[1] if failed and failed[0] == p.pk else PayoutPaidForm(prefix=f"p{p.pk}"))
+            for p in selectors.pending_payouts(request.user).select_related("deposit", "receipt")]
+    return _render(request, "payouts.html", {"rows": rows}, status)
+
+
+@finance_page
+@require_POST
+def payout_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    payout = get_object_or_404(Payout, pk=pk, court__in=selectors.finance_courts(request.user))
+    form = PayoutPaidForm(request.POST, prefix=f"p{pk}")
+
+    def run() -> str:
+        services.payout_mark_paid(payout=payout, bank_reference=form.cleaned_data["bank_reference"],
+                                  actor=request.user)
+        return _("The payout of %(amount)s to %(payee)s was recorded as paid.") % {
+            "amount": format_fen(payout.amount_fen), "payee": payout.payee_name}
+
+    return _run(request, form, run, reverse("settlement:payouts"),
+                lambda code: payouts(request, (pk, form), code))
+
+
+@finance_page
+def alerts(request: HttpRequest) -> HttpResponse:
+    return _render(request, "alerts.html", {"alerts": selectors.open_alerts(request.user)})
+
+
+@finance_page
+def case_account(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(request.user, pk)
+    if case is None:
+        raise Http404
+    return _render(request, "case_account.html", {
+        "statement": selectors.case_account_statement(case),
+        "account_reference": virtual_account_number(case),
+        "earmarks": case.forfeit_earmarks.select_related("deposit"),
+    })
+
+
+# --- balances -------------------------------------------------------------------------------------------------
+
+
+@finance_page
+def balances(request: HttpRequest) -> HttpResponse:
+    return _render(request, "balances.html", {"balances": selectors.finance_balances(request.user)})
+
+
+@finance_page
+def balance_detail(request: HttpRequest, pk: int, form: BalanceOfflineForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    balance = get_object_or_404(selectors.finance_balances(request.user), pk=pk)
+    return _render(request, "balance_detail.html", {
+        "balance": balance, "status": selectors.balance_status(balance=balance),
+        "payments": balance.payments.select_related("receipt"), "reminders": balance.reminders.all(),
+        "form": form or BalanceOfflineForm(),
+    }, status)
+
+
+@finance_page
+@require_POST
+def balance_offline(request: HttpRequest, pk: int) -> HttpResponse:
+    balance = get_object_or_404(selectors.finance_balances(request.user), pk=pk)
+    form = BalanceOfflineForm(request.POST)
+
+    def run() -> str:
+        services.balance_confirm_offline(balance=balance, amount_fen=form.cleaned_data["amount_fen"],
+                                         voucher=form.cleaned_data["voucher"], actor=request.user)
+        return _("The payment was recorded.")
+
+    return _run(request, form, run, reverse("settlement:balance_detail", args=[pk]),
+                lambda code: balance_detail(request, pk, form, code))
+
+
+# --- the bidder's pages -----------------------------------------------------------------------------------------
+
+
+def _own_deposit(request: HttpRequest, pk: int) -> Deposit:
+    return get_object_or_404(Deposit.objects.select_related("round__lot__case__court"), pk=pk,
+                             owner_id=request.user.pk)
+
+
+@bidder_page
+def deposit_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bidder's deposit: how to pay it while it is awaited (instructions, or the card form),
+    its status, and the refund once released."""
+    deposit = _own_deposit(request, pk)
+    start: PaymentStart | None = None
+    error = ""
+    if deposit.status == Deposit.Status.PENDING:
+        try:
+            start = services.deposit_payment_start(deposit=deposit, actor=request.user,
+                                                   return_url=request.build_absolute_uri())
+        except ValidationError as exc:
+            error = _error_message(exc)
+    return render(request, "settlement/bidder/deposit.html", {
+        "deposit": deposit, "start": start, "error": error, "payouts": deposit.payouts.all(),
+        "balance": BalanceDue.objects.filter(deposit=deposit).first(),
+    })
+
+
+@bidder_page
+@require_POST
+def deposit_bidder_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    deposit = _own_deposit(request, pk)
+    try:
+        if action == "refresh":
+            deposit = services.deposit_refresh(deposit=deposit, actor=request.user)
+            messages.info(request, _("Status: %(status)s.") % {"status": deposit.get_status_display()})
+        elif action == "cancel":
+            deposit = services.deposit_cancel(deposit=deposit, actor=request.user)
+            messages.info(request, _("Status: %(status)s.") % {"status": deposit.get_status_display()})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, _error_message(exc))
+    return redirect("settlement:deposit_pay", pk)
+
+
+@bidder_page
+def balance_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    balance = get_object_or_404(BalanceDue.objects.select_related("round__lot__case__court", "deposit"), pk=pk,
+                                owner_id=request.user.pk)
+    for pending in balance.payments.filter(status="pending", gateway="stripe").exclude(gateway_ref=""):
+        try:  # a card payment made on this page but not yet reported by the webhook
+            services.balance_payment_refresh(payment=pending, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, _error_message(exc))
+    balance.refresh_from_db()
+    allowed = selectors.allowed_gateways(balance.round)
+    start: PaymentStart | None = None
+    form = BalancePayForm(request.POST or None, allowed=allowed,
+                          initial={"gateway": allowed[0] if allowed else "", "amount_fen": balance.outstanding_fen})
+    if request.method == "POST" and form.is_valid():
+        try:
+            start = services.balance_payment_start(
+                balance=balance, gateway=form.cleaned_data["gateway"], amount_fen=form.cleaned_data["amount_fen"],
+                actor=request.user, return_url=request.build_absolute_uri())
+        except ValidationError as exc:
+            apply_rule_errors(form, exc)
+    return render(request, "settlement/bidder/balance.html", {
+        "balance": balance, "status": selectors.balance_status(balance=balance), "form": form, "start": start,
+        "payments": balance.payments.exclude(status="pending"), "reminders": balance.reminders.all(),
+    })
+
