@@ -900,11 +900,13 @@ def round_close(*, rnd: AuctionRound, actor: Any = CLOCK) -> bool:
         return do_round_close(rnd, actor) is not None
 
 
-def do_round_apply_bid(rnd: AuctionRound, *, price_fen: int, bidder_code: str, at: datetime) -> AuctionRound:
+def do_round_apply_bid(rnd: AuctionRound, *, price_fen: int, bidder_code: str, at: datetime,
+                       save: bool = True) -> AuctionRound:
     """Apply an accepted bid to the round's price box. The bid engine has already validated the bid
     under the round lock; this keeps the one rule that belongs to the round itself: the end moves
     to max(end, bid time + 5 minutes), with no cap on extensions (WP art.20). In a sell-off the first
-    bid starts a 24-hour contest. Locks: the caller holds the round row lock."""
+    bid starts a 24-hour contest. With save=False the caller saves the round once for a batch of
+    bids. Locks: the caller holds the round row lock."""
     if rnd.status != S.BIDDING or at >= rnd.effective_end:
         raise RuleViolation(_("Bidding on this round is closed."), code="round_not_open")
     if rnd.kind == K.SELL_OFF and rnd.bid_count == 0:
@@ -917,7 +919,8 @@ def do_round_apply_bid(rnd: AuctionRound, *, price_fen: int, bidder_code: str, a
     rnd.current_price_fen = price_fen
     rnd.leader_code = bidder_code
     rnd.bid_count += 1
-    rnd.save(update_fields=["effective_end", "extension_count", "current_price_fen", "leader_code", "bid_count"])
+    if save:
+        rnd.save(update_fields=["effective_end", "extension_count", "current_price_fen", "leader_code", "bid_count"])
     return rnd
 
 

@@ -13,8 +13,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -355,3 +356,78 @@ class StaffReauction(StaffView):
         new = services.reauction_create(actor=request.user, rnd=rnd, terms=terms, **data)
         context = {**self.get_serializer_context(), "server_time": clock.now()}
         return Response(StaffRoundSerializer(new, context=context).data, status=status.HTTP_201_CREATED)
+
+
+# --- live bidding -----------------------------------------------------------------------------------------------
+
+PUBLIC = ["public"]
+NOT_FOUND = {404: ERROR}
+
+
+class BidPlace(View):
+    """Bid on a live round: the same engine as the WebSocket (bidding.services.do_bids_place). 201 with
+    the acknowledgement once the bid is committed; 409 with the reason code when it is refused; a
+    resend with the same client_id gets the first answer."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(tags=BIDDER, request=s.BidInputSerializer,
+                   responses={201: s.BidAckSerializer, 409: ERROR, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        rnd = selectors.public_round(pk)
+        if rnd is None:
+            raise NotFound()
+        data = self.parse(s.BidInputSerializer)
+        outcome = services.bid_place(actor=request.user, rnd=rnd, client_id=data["client_id"],
+                                     amount_fen=data["amount_fen"], language=translation.get_language())
+        if outcome.accepted:
+            return Response(outcome.frame(), status=status.HTTP_201_CREATED)
+        return Response({"errors": [{"code": outcome.code, "message": outcome.message, "field": "amount_fen"}]},
+                        status=status.HTTP_409_CONFLICT)
+
+
+class LiveSnapshot(View):
+    """The live state of a public round, as the WebSocket's first frame (no identities, WP art.18)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(tags=PUBLIC, responses={200: s.LiveSnapshotSerializer, **NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        user_id = request.user.pk if request.user.is_authenticated else None
+        snapshot = selectors.live_snapshot(pk, user_id=user_id)
+        if snapshot is None:
+            raise NotFound()
+        return Response(snapshot)
+
+
+class BidsAfter(View):
+    """Public bid events after `after_seq`, in seq order (at most 500; more → take a snapshot)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(tags=PUBLIC, parameters=[OpenApiParameter("after_seq", int, description="last seq you have")],
+                   responses={200: s.PublicBidSerializer(many=True), **NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        if selectors.public_round(pk) is None:
+            raise NotFound()
+        try:
+            after = max(0, int(request.query_params.get("after_seq", "0")))
+        except ValueError:
+            after = 0
+        bids = selectors.bids_after(pk, after)
+        if bids is None:
+            raise NotFound(_("Too many bids are missing; load the live snapshot instead."))
+        return Response(bids)
+
+
+class SealedChain(View):
+    """The sealed bid chain of a closed round: every link and the published root, to verify receipts."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(tags=PUBLIC, responses={200: s.SealedChainSerializer, **NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        sealed = selectors.sealed_chain(pk)
+        if sealed is None:
+            raise NotFound(_("This round's bid record is not sealed yet."))
+        return Response(sealed)

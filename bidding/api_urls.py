@@ -7,6 +7,10 @@ from bidding import api
 app_name = "bidding-api"
 
 urlpatterns = [
+    path("rounds/<int:pk>/bids/", api.BidPlace.as_view(), name="round-bid"),
+    path("rounds/<int:pk>/live/", api.LiveSnapshot.as_view(), name="round-live"),
+    path("rounds/<int:pk>/bids/after/", api.BidsAfter.as_view(), name="round-bids-after"),
+    path("rounds/<int:pk>/chain/", api.SealedChain.as_view(), name="round-chain"),
     path("signup/", api.Signup.as_view(), name="signup"),
     path("profile/", api.Profile.as_view(), name="profile"),
     path("registrations/", api.MyRegistrations.as_view(), name="registration-list"),

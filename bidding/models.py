@@ -259,3 +259,104 @@ class BarredPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"
+
+
+class Bid(models.Model):
+    """An accepted bid. `seq` numbers a round's accepted bids 1..n without gaps (= the round's
+    bid_count); each bid's `hash` chains it to the one before (bidding.chain), so the sealed record
+    can be checked by anyone holding a receipt. The registration is sealed: public output shows
+    code, amount, time and status only (WP art.18)."""
+
+    round = models.ForeignKey("auction.AuctionRound", verbose_name=_("round"), on_delete=models.PROTECT,
+                              related_name="bids")
+    seq = models.PositiveIntegerField(_("sequence number"))
+    registration = models.ForeignKey(Registration, verbose_name=_("registration"), on_delete=models.PROTECT,
+                                     related_name="bids")
+    code = models.CharField(_("bidder code"), max_length=16)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    is_priority = models.BooleanField(_("priority holder's bid"), default=False)
+    priority_rank = models.PositiveSmallIntegerField(_("priority rank"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received by the server at"))
+    client_id = models.CharField(_("client id"), max_length=64)
+    receipt_nonce = models.CharField(_("receipt nonce"), max_length=32)
+    # The round's end and extension count right after this bid, so missed events can be replayed.
+    end_after = models.DateTimeField(_("round end after this bid"))
+    extensions_after = models.PositiveIntegerField(_("extensions after this bid"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+        ordering = ["round", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "seq"], name="unique_bid_seq_per_round"),
+            models.UniqueConstraint(fields=["registration", "client_id"], name="unique_bid_client_id"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="bid_amount_positive"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="bid_seq_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} #{self.seq}"
+
+
+class BidRejection(models.Model):
+    """The first answer to a refused bid, so that a resent message gets the same answer; also what the
+    per-bidder rate limit counts."""
+
+    round = models.ForeignKey("auction.AuctionRound", verbose_name=_("round"), on_delete=models.PROTECT,
+                              related_name="+")
+    registration = models.ForeignKey(Registration, verbose_name=_("registration"), on_delete=models.PROTECT,
+                                     related_name="bid_rejections")
+    client_id = models.CharField(_("client id"), max_length=64)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    code = models.CharField(_("reason code"), max_length=40)
+    received_at = models.DateTimeField(_("received by the server at"))
+
+    class Meta:
+        verbose_name = _("refused bid")
+        verbose_name_plural = _("refused bids")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "client_id"], name="unique_rejection_client_id"),
+        ]
+        indexes = [models.Index(fields=["registration", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.code}"
+
+
+class BidChainSeal(models.Model):
+    """The sealed record of a closed round: the last hash of its bid chain, published on the round page."""
+
+    round = models.OneToOneField("auction.AuctionRound", verbose_name=_("round"), on_delete=models.PROTECT,
+                                 related_name="bid_seal")
+    bid_count = models.PositiveIntegerField(_("bids"))
+    root = models.CharField(_("root hash"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("sealed bid record")
+        verbose_name_plural = _("sealed bid records")
+
+    def __str__(self) -> str:
+        return self.root
+
+
+class SaleConfirmation(models.Model):
+    """The sale confirmation (成交确认书) of a sold round, generated at close with the buyer's real
+    name and bidder code and published (WP art.22). Kept as written; its sha256 is shown with it."""
+
+    round = models.OneToOneField("auction.AuctionRound", verbose_name=_("round"), on_delete=models.PROTECT,
+                                 related_name="sale_confirmation")
+    registration = models.ForeignKey(Registration, verbose_name=_("buyer's registration"), on_delete=models.PROTECT,
+                                     related_name="+")
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("sale confirmation")
+        verbose_name_plural = _("sale confirmations")
+
+    def __str__(self) -> str:
+        return self.sha256

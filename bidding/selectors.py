@@ -6,9 +6,10 @@ Anonymity (WP art.18): what staff see of a round that has not finished is counts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,18 @@ from auction import rules
 from auction import selectors as auction_selectors
 from auction.models import AuctionRound, Claim, Lot
 from auction.selectors import courts_of
-from bidding.models import BarredPerson, BidderProfile, Registration, Review
+from bidding import chain
+from bidding.models import (
+    BarredPerson,
+    Bid,
+    BidChainSeal,
+    BidderProfile,
+    Registration,
+    Review,
+    SaleConfirmation,
+)
+from core import clock
+from core.money import format_fen
 from core.roles import Role, has_role
 from settlement.selectors import FINISHED_STATUSES, opens_deposits
 
@@ -45,8 +57,15 @@ def registration_open(rnd: AuctionRound, now: datetime | None = None) -> bool:
     return opens_deposits(rnd, now)
 
 
+def close_grace() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "FAPAI_CLOSE_GRACE_SECONDS", 5)))
+
+
 def rounds_due_to_close() -> QuerySet[AuctionRound]:
-    return auction_selectors.rounds_due_to_close()
+    """Rounds whose effective end passed more than the grace period ago: a bid received before the
+    end may still be waiting in a writer's queue and must be decided (and may extend the round)
+    before the round closes."""
+    return auction_selectors.rounds_due_to_close(clock.now() - close_grace())
 
 
 # --- screening --------------------------------------------------------------------------------------------
@@ -232,3 +251,131 @@ def barred_list(user: Any) -> QuerySet[BarredPerson]:
     if has_role(user, Role.SUPERVISOR) or getattr(user, "is_superuser", False):
         return qs
     return qs.filter(Q(court__isnull=True) | Q(court__in=courts_of(user)))
+
+
+# --- live bidding: what watchers and the bid record see (never an identity, WP art.18) ---------------------
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def public_bid(bid: Bid) -> dict[str, Any]:
+    """A bid as every watcher sees it: the `bid` event of the wire protocol (docs/bidding.md)."""
+    return {"type": "bid", "round": bid.round_id, "seq": bid.seq, "server_time": _ms(clock.now()), "code": bid.code,
+            "amount_fen": bid.amount_fen, "at": _ms(bid.received_at), "priority": bid.is_priority,
+            "current_price_fen": bid.amount_fen, "leader_code": bid.code, "effective_end": _ms(bid.end_after),
+            "extension_count": bid.extensions_after, "bid_count": bid.seq}
+
+
+def public_round(round_id: int) -> AuctionRound | None:
+    return auction_selectors.public_rounds().filter(pk=round_id).first()
+
+
+def live_snapshot(round_id: int, *, user_id: int | None = None, recent: int = 20) -> dict[str, Any] | None:
+    """The first frame a watcher gets: the round's live state, the recent bids and, for a registered
+    bidder, his own code and status. None if the round is not public."""
+    rnd = public_round(round_id)
+    if rnd is None:
+        return None
+    bids = list(Bid.objects.filter(round_id=round_id).order_by("-seq")[:recent])
+    you = None
+    if user_id is not None:
+        reg = (Registration.objects.filter(round_id=round_id, bidder__user_id=user_id).exclude(status=RS.CANCELLED)
+               .first())
+        if reg is not None:
+            you = {"code": reg.code, "may_bid": may_bid(reg) and rnd.status == AuctionRound.Status.BIDDING,
+                   "leading": bool(reg.code) and reg.code == rnd.leader_code,
+                   "priority_rank": reg.priority_rank if reg.is_priority else None}
+    return {"type": "snapshot", "round": rnd.pk, "seq": rnd.bid_count, "server_time": _ms(clock.now()),
+            "status": rnd.status, "kind": rnd.kind, "start_price_fen": rnd.start_price_fen,
+            "increment_fen": rnd.increment_fen, "current_price_fen": rnd.current_price_fen,
+            "leader_code": rnd.leader_code, "bidding_start": _ms(rnd.bidding_start),
+            "effective_end": _ms(rnd.effective_end), "extension_count": rnd.extension_count,
+            "bid_count": rnd.bid_count, "registrant_count": rnd.registrant_count, "watcher_count": 0,
+            "bids": [public_bid(b) for b in bids], "you": you}
+
+
+def bids_after(round_id: int, after_seq: int, limit: int = 500) -> list[dict[str, Any]] | None:
+    """Public bid events with seq > after_seq, in seq order; None when more than `limit` are missing
+    (the client then takes a fresh snapshot)."""
+    qs = Bid.objects.filter(round_id=round_id, seq__gt=after_seq).order_by("seq")
+    bids = list(qs[: limit + 1])
+    if len(bids) > limit:
+        return None
+    return [public_bid(b) for b in bids]
+
+
+def rounds_seq_and_status(round_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Round id → (last seq, status), one query: heartbeats compare it with what watchers have."""
+    return {pk: (count, status) for pk, count, status in
+            AuctionRound.objects.filter(pk__in=round_ids).values_list("pk", "bid_count", "status")}
+
+
+def bid_record(rnd: AuctionRound, limit: int | None = 50) -> list[dict[str, Any]]:
+    """The public bid record: newest first; the last accepted bid leads (领先), the others are
+    outbid (出局); after a sale the leader is the buyer (成交)."""
+    qs = Bid.objects.filter(round=rnd).order_by("-seq").only("seq", "code", "amount_fen", "received_at",
+                                                            "is_priority")
+    rows = list(qs[:limit] if limit else qs)
+    sold = rnd.status == AuctionRound.Status.SOLD
+    return [{"seq": b.seq, "code": b.code, "amount_fen": b.amount_fen, "at": b.received_at, "priority": b.is_priority,
+             "status": ("won" if sold else "leading") if b.seq == rnd.bid_count else "outbid"} for b in rows]
+
+
+def sealed_chain(round_id: int) -> dict[str, Any] | None:
+    """The published record of a closed round: every link (seq, prev_hash, hash) and the root."""
+    seal = BidChainSeal.objects.filter(round_id=round_id).first()
+    if seal is None:
+        return None
+    links = [{"seq": seq, "prev_hash": prev, "hash": h} for seq, prev, h in
+             Bid.objects.filter(round_id=round_id).order_by("seq").values_list("seq", "prev_hash", "hash")]
+    return {"round": round_id, "bid_count": seal.bid_count, "root": seal.root, "sealed_at": seal.sealed_at,
+            "links": links}
+
+
+def verify_receipt(receipt: Any) -> tuple[bool, str, Any]:
+    """Check a bidder's receipt against the sealed record: (ok, reason code, message)."""
+    keys = {"round", "seq", "code", "amount_fen", "received_at", "priority", "nonce", "prev_hash", "hash"}
+    if not isinstance(receipt, dict) or not keys <= set(receipt):
+        return False, "malformed", _("This is not a fapai bid receipt (fields are missing).")
+    try:
+        computed = chain.receipt_hash(receipt)
+        round_id, seq = int(receipt["round"]), int(receipt["seq"])
+    except (TypeError, ValueError):
+        return False, "malformed", _("This is not a fapai bid receipt (a field has the wrong type).")
+    if computed != receipt["hash"]:
+        return False, "hash_mismatch", _("The receipt's fields do not match its hash: it was altered.")
+    sealed = sealed_chain(round_id)
+    if sealed is None:
+        return False, "not_sealed", _("The round's bid record is not sealed yet; verify after the round closes.")
+    links = {link["seq"]: link for link in sealed["links"]}
+    link = links.get(seq)
+    if link is None or link["hash"] != computed or link["prev_hash"] != receipt["prev_hash"]:
+        return False, "not_in_chain", _("The sealed record of this round does not contain this bid.")
+    prev = chain.genesis(round_id)
+    for n in range(1, sealed["bid_count"] + 1):
+        if links[n]["prev_hash"] != prev:
+            return False, "chain_broken", _("The published record is broken at bid #%(seq)s.") % {"seq": n}
+        prev = links[n]["hash"]
+    if prev != sealed["root"]:
+        return False, "chain_broken", _("The published record does not end at its root.")
+    return True, "verified", _("Verified: bid #%(seq)s of %(amount)s is in the sealed record of this round.") % {
+        "seq": seq, "amount": format_fen(int(receipt["amount_fen"]))}
+
+
+def receipt_of(bid: Bid) -> dict[str, Any]:
+    """A bidder's receipt for one of his bids: every hashed field, so anyone can recompute the hash."""
+    seal = BidChainSeal.objects.filter(round_id=bid.round_id).first()
+    return {"format": chain.VERSION, "round": bid.round_id, "seq": bid.seq, "code": bid.code,
+            "amount_fen": bid.amount_fen, "received_at": chain.timestamp(bid.received_at), "priority": bid.is_priority,
+            "nonce": bid.receipt_nonce, "prev_hash": bid.prev_hash, "hash": bid.hash,
+            "root": seal.root if seal else None}
+
+
+def seal_of(rnd: AuctionRound) -> BidChainSeal | None:
+    return BidChainSeal.objects.filter(round=rnd).first()
+
+
+def confirmation_of(rnd: AuctionRound) -> SaleConfirmation | None:
+    return SaleConfirmation.objects.filter(round=rnd).first()

@@ -258,3 +258,73 @@ class ReauctionInputSerializer(serializers.Serializer):
     terms_text = serializers.CharField(required=False, allow_blank=True)
     payment_text = serializers.CharField(required=False, allow_blank=True)
     balance_due_days = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+
+
+# --- live bidding ---------------------------------------------------------------------------------------------
+
+
+class BidInputSerializer(serializers.Serializer):
+    client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", help_text="Client-generated id; a resend with "
+                                       "the same id gets the first answer.")
+    amount_fen = serializers.IntegerField(min_value=1, help_text="The bid in fen.")
+
+
+class BidAckSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text='"ack"')
+    client_id = serializers.CharField()
+    seq = serializers.IntegerField(help_text="The bid's gap-free sequence number in the round.")
+    amount_fen = serializers.IntegerField()
+    at = serializers.IntegerField(help_text="Server receipt time, epoch milliseconds.")
+    code = serializers.CharField(help_text="Your bidder code in this round.")
+    duplicate = serializers.BooleanField(help_text="True when this answers a resend.")
+
+
+class PublicBidSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    round = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    server_time = serializers.IntegerField()
+    code = serializers.CharField()
+    amount_fen = serializers.IntegerField()
+    at = serializers.IntegerField()
+    priority = serializers.BooleanField()
+    current_price_fen = serializers.IntegerField()
+    leader_code = serializers.CharField()
+    effective_end = serializers.IntegerField()
+    extension_count = serializers.IntegerField()
+    bid_count = serializers.IntegerField()
+
+
+class LiveSnapshotSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    round = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    server_time = serializers.IntegerField()
+    status = serializers.CharField()
+    kind = serializers.CharField()
+    start_price_fen = serializers.IntegerField()
+    increment_fen = serializers.IntegerField()
+    current_price_fen = serializers.IntegerField(allow_null=True)
+    leader_code = serializers.CharField(allow_blank=True)
+    bidding_start = serializers.IntegerField()
+    effective_end = serializers.IntegerField()
+    extension_count = serializers.IntegerField()
+    bid_count = serializers.IntegerField()
+    registrant_count = serializers.IntegerField()
+    watcher_count = serializers.IntegerField()
+    bids = PublicBidSerializer(many=True)
+    you = serializers.DictField(allow_null=True)
+
+
+class ChainLinkSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+class SealedChainSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    bid_count = serializers.IntegerField()
+    root = serializers.CharField()  # type: ignore[assignment]  # Field.root is DRF internal; the name is ours
+    sealed_at = serializers.DateTimeField()
+    links = ChainLinkSerializer(many=True)

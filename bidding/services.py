@@ -14,28 +14,47 @@ registration row, which no staff page or API shows before then."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from auction import rules
 from auction import services as auction_services
 from auction.models import AuctionRound, Court, Lot, Party, PriorityHolder
 from auction.services import RoundTerms, check_court_staff, do_round_close
-from bidding import codes, identity, selectors
+from bidding import chain, codes, confirmation, identity, selectors
 from bidding.identity import IdentityNumber, IdType
-from bidding.models import BarredPerson, BidderProfile, PersonKind, PromptAcceptance, Registration, Review
+from bidding.models import (
+    BarredPerson,
+    Bid,
+    BidChainSeal,
+    BidderProfile,
+    BidRejection,
+    PersonKind,
+    PromptAcceptance,
+    Registration,
+    Review,
+    SaleConfirmation,
+)
 from core import audit, clock
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.models import User
+from core.money import format_fen
 from core.roles import Role, has_role
 from core.transitions import TransitionTable
 from core.uploads import validate_document
@@ -65,6 +84,8 @@ REGISTRATION_TRANSITIONS = TransitionTable(
 )
 STATUS_LABELS = dict(RS.choices)
 AUDIT_ACTIONS = {
+    "round.bids_sealed": _("Bid record sealed"),
+    "round.confirmation": _("Sale confirmation published"),
     "bidder.signup": _("Bidder account opened"),
     "registration.start": _("Registration started"),
     "registration.prompt": _("Special prompt accepted"),
@@ -628,24 +649,93 @@ def round_close_and_settle(rnd: AuctionRound, actor: Any = CLOCK) -> bool:
     """Close a round whose effective end has passed and settle its deposits, in ONE transaction:
     sold or failed (auction.do_round_close); the winner is the registration holding the leading code;
     every other held deposit is released and the winner's applied to the price (WP arts.23, 25), and
-    the winner's balance is opened (WP art.25). Idempotent and safe with several clocks: the round
-    lock serialises them and a closed round is not closed again. Returns True if this call closed it."""
+    the winner's balance is opened (WP art.25); the bid record is sealed and, for a sale, the
+    confirmation with the buyer's real name published (WP art.22); bidders are emailed after commit.
+    Idempotent and safe with several clocks: the round lock serialises them and a closed round is not
+    closed again. Returns True if this call closed it."""
     with transaction.atomic():
         closed = do_round_close(rnd, actor)
         if closed is None:
             return False
         winner: Deposit | None = None
+        reg: Registration | None = None
         if closed.status == S.SOLD:
             reg = (Registration.objects.select_for_update(of=("self",)).select_related("deposit")
                    .filter(round=closed, code=closed.leader_code, status=RS.QUALIFIED).first())
             if reg is None or reg.deposit is None:
                 raise RuleViolation(_("The leading bidder code has no qualified registration."), code="winner_missing")
             winner = reg.deposit
+        do_round_seal(closed)
+        if reg is not None and closed.status == S.SOLD:
+            do_confirmation_publish(closed, reg)
         settlement.round_settle(rnd=closed, winning_deposit=winner, actor=actor)
+        transaction.on_commit(lambda: notify_round_closed(closed.pk))
         if winner is not None:
             assert closed.current_price_fen is not None
             settlement.balance_open(rnd=closed, deposit=winner, price_fen=closed.current_price_fen, actor=actor)
     return True
+
+
+def do_round_seal(rnd: AuctionRound) -> BidChainSeal:
+    """Seal the bid record of a closed round: the accepted bids must be exactly 1..bid_count with an
+    unbroken hash chain; the last hash becomes the published root. Refuses (and so keeps the round
+    open) if the record is inconsistent. Locks: the caller holds the round row."""
+    bids = list(Bid.objects.filter(round=rnd).order_by("seq").values_list("seq", "prev_hash", "hash"))
+    prev = chain.genesis(rnd.pk)
+    for expected, (seq, prev_hash, hash_) in enumerate(bids, start=1):
+        if seq != expected or prev_hash != prev:
+            raise RuleViolation(_("The bid record of this round is inconsistent; it cannot be sealed."),
+                                code="bid_record_inconsistent")
+        prev = hash_
+    if not bids and rnd.bid_count:
+        # Only bids applied outside the engine (auction's own demo data) have no rows; nothing to seal.
+        log.warning("round %s: %s bids without a bid record; sealed empty", rnd.pk, rnd.bid_count)
+    elif len(bids) != rnd.bid_count:
+        raise RuleViolation(_("The bid record of this round is inconsistent; it cannot be sealed."),
+                            code="bid_record_inconsistent")
+    seal, created = BidChainSeal.objects.get_or_create(
+        round=rnd, defaults={"bid_count": len(bids), "root": prev, "sealed_at": clock.now()})
+    if created:
+        audit.record(actor=CLOCK, action="round.bids_sealed", obj=rnd,
+                     after={"bid_count": seal.bid_count, "root": seal.root})
+    return seal
+
+
+def do_confirmation_publish(rnd: AuctionRound, buyer: Registration) -> SaleConfirmation:
+    """The sale confirmation (成交确认书) with the buyer's real name and bidder code, generated at
+    close, published and its sha256 stored (WP art.22). Locks: the caller holds the round row."""
+    existing = SaleConfirmation.objects.filter(round=rnd).first()
+    if existing is not None:
+        return existing
+    now = clock.now()
+    pdf = confirmation.render(rnd, buyer, created_at=now)
+    digest = hashlib.sha256(pdf).hexdigest()
+    note = SaleConfirmation.objects.create(round=rnd, registration=buyer, pdf=pdf, sha256=digest, created_at=now)
+    audit.record(actor=CLOCK, action="round.confirmation", obj=rnd, after={"sha256": digest, "code": buyer.code})
+    return note
+
+
+def notify_round_closed(round_id: int) -> None:
+    """After commit: tell every qualified bidder of the round how it ended (email; the console backend
+    in the embedded default). A failure to send is logged and changes nothing."""
+    rnd = AuctionRound.objects.select_related("lot").get(pk=round_id)
+    regs = Registration.objects.filter(round=rnd, status=RS.QUALIFIED).select_related("bidder__user")
+    for reg in regs:
+        email = reg.bidder.user.email
+        if not email:
+            continue
+        won = rnd.status == S.SOLD and reg.code == rnd.leader_code
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = (_("You won: %(lot)s") if won else _("The auction has ended: %(lot)s")) % {"lot": rnd.lot.title}
+            body = (_("Your bidder code %(code)s won at %(price)s. Pay the balance by the date in the notice; the "
+                      "court will then issue the sale ruling.") if won else
+                    _("The round ended (%(status)s). Your deposit is released within 24 hours if you did not win.")
+                    ) % {"code": reg.code, "price": format_fen(rnd.current_price_fen or 0),
+                         "status": rnd.get_status_display()}
+        try:
+            send_mail(str(subject), str(body), None, [email])
+        except Exception:
+            log.exception("round %s: could not email registration %s", round_id, reg.pk)
 
 
 def close_due_rounds() -> int:
@@ -707,3 +797,245 @@ def reauction_create(*, actor: Any, rnd: AuctionRound, terms: RoundTerms, **text
         if not Registration.objects.filter(round=rnd, status=RS.DEFAULTED).exists():
             raise RuleViolation(_("A re-auction follows a sold round whose buyer defaulted."), code="no_default")
         return auction_services.round_create_reauction(actor=actor, previous=rnd, terms=terms, **texts)
+
+
+# --- Live bidding: the bid engine -----------------------------------------------------------------------------
+# One place decides every bid, whatever the transport (WebSocket writer, HTTP API, tests): do_bids_place.
+
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+REJECTIONS: dict[str, Any] = {
+    "invalid_client_id": _("The bid message has no valid client id."),
+    "not_authenticated": _("Log in to bid."),
+    "not_registered": _("You are not registered for this round."),
+    "deposit_not_held": _("You can bid once your deposit is held and the court has approved your registration."),
+    "amount_mismatch": _("This bid was already sent with another amount; send a new bid instead."),
+    "rate_limited": _("Too many bids in a short time; wait a moment and bid again."),
+    "invalid_amount": _("The amount must be a positive whole number of fen."),
+    "round_not_open": _("Bidding on this round is not open: the server received the bid at %(at)s."),
+    "below_start": _("The first bid must be at least the start price %(min)s."),
+    "sell_off_price": _("The first bid in a sell-off must be exactly the sell-off price %(min)s."),
+    "too_low": _("The bid must be at least %(min)s (the current price plus one increment)."),
+    "not_on_grid": _("The bid must be the start price plus a whole number of increments of %(increment)s."),
+    "already_leading": _("You are already the leading bidder."),
+    "priority_tie_not_allowed": _("A bid at the current price is allowed only to a priority holder who then leads "
+                                  "(WP art.21); bid at least %(min)s."),
+}
+
+
+@dataclass(frozen=True)
+class BidAttempt:
+    round_id: int
+    user_id: int | None
+    client_id: str
+    amount_fen: int
+    received_at: datetime
+    language: str = "zh-hans"
+
+
+@dataclass(frozen=True)
+class BidOutcome:
+    client_id: str
+    accepted: bool
+    duplicate: bool
+    code: str
+    message: str
+    seq: int | None
+    amount_fen: int
+    received_at: datetime
+    bidder_code: str
+
+    def frame(self) -> dict[str, Any]:
+        """The private answer to the bidder (wire protocol in docs/bidding.md)."""
+        if self.accepted:
+            return {"type": "ack", "client_id": self.client_id, "seq": self.seq, "amount_fen": self.amount_fen,
+                    "at": epoch_ms(self.received_at), "code": self.bidder_code, "duplicate": self.duplicate}
+        return {"type": "reject", "client_id": self.client_id, "code": self.code, "message": self.message,
+                "duplicate": self.duplicate}
+
+
+def epoch_ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def bid_rate_limit() -> tuple[int, timedelta]:
+    """settings.FAPAI_BID_RATE_LIMIT "N/S": at most N bid attempts per registration in S seconds."""
+    count, seconds = str(getattr(settings, "FAPAI_BID_RATE_LIMIT", "10/10")).split("/")
+    return int(count), timedelta(seconds=float(seconds))
+
+
+def _refusal(a: BidAttempt, code: str, *, duplicate: bool = False, bidder_code: str = "",
+             **params: Any) -> BidOutcome:
+    with translation.override(a.language or settings.LANGUAGE_CODE):
+        message = str(REJECTIONS[code]) % params if params else str(REJECTIONS[code]).replace("%%", "%")
+    return BidOutcome(client_id=a.client_id, accepted=False, duplicate=duplicate, code=code, message=message,
+                      seq=None, amount_fen=a.amount_fen, received_at=a.received_at, bidder_code=bidder_code)
+
+
+def _accepted(a: BidAttempt, bid: Bid, *, duplicate: bool = False) -> BidOutcome:
+    return BidOutcome(client_id=a.client_id, accepted=True, duplicate=duplicate, code="", message="", seq=bid.seq,
+                      amount_fen=bid.amount_fen, received_at=bid.received_at, bidder_code=bid.code)
+
+
+def bid_event(bid: Bid) -> dict[str, Any]:
+    """The public event of an accepted bid: what every watcher sees (no identity, WP art.18)."""
+    return {"type": "bid", "round": bid.round_id, "seq": bid.seq, "server_time": epoch_ms(clock.now()),
+            "code": bid.code, "amount_fen": bid.amount_fen, "at": epoch_ms(bid.received_at),
+            "priority": bid.is_priority, "current_price_fen": bid.amount_fen, "leader_code": bid.code,
+            "effective_end": epoch_ms(bid.end_after), "extension_count": bid.extensions_after, "bid_count": bid.seq}
+
+
+def _price_refusal(rnd: AuctionRound, reg: Registration, leader: Bid | None, a: BidAttempt) -> tuple[str, dict]:
+    """The price rules of WP arts.11, 20, 21 and the sell-off; ("", {}) when the amount is acceptable."""
+    start, inc, amount = rnd.start_price_fen, rnd.increment_fen, a.amount_fen
+    if leader is None:
+        if rnd.kind == AuctionRound.Kind.SELL_OFF and amount != start:
+            return "sell_off_price", {"min": format_fen(start)}
+        if amount < start:
+            return "below_start", {"min": format_fen(start)}
+        if (amount - start) % inc:
+            return "not_on_grid", {"increment": format_fen(inc)}
+        return "", {}
+    if leader.code == reg.code:
+        return "already_leading", {}
+    minimum = leader.amount_fen + inc
+    if amount == leader.amount_fen:
+        # A confirmed priority holder may take the current price if the leader order puts him first:
+        # price, then priority holder, then rank (1 before 2), then earlier receipt (WP art.21).
+        outranks = reg.is_priority and reg.priority_rank is not None and (
+            not leader.is_priority or (leader.priority_rank or 0) > reg.priority_rank)
+        return ("", {}) if outranks else ("priority_tie_not_allowed", {"min": format_fen(minimum)})
+    if amount < minimum:
+        return "too_low", {"min": format_fen(minimum)}
+    if (amount - start) % inc:
+        return "not_on_grid", {"increment": format_fen(inc)}
+    return "", {}
+
+
+def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]:
+    """Decide a batch of bids on one round in ONE transaction, in list order, each against the state
+    the previous ones left (group commit). A bid counts by its server receipt time: it is refused at
+    or after the effective end even if decided later (WP art.20); the registration must hold its
+    deposit (WP art.17); the first bid is ≥ the start price, later ones ≥ the current price plus one
+    increment, on the increment grid (WP art.11); a confirmed priority holder may bid the current
+    price and then leads (WP art.21); an accepted bid at t moves the end to max(end, t + 5 min),
+    without a cap (WP art.20). Each accepted bid gets the next gap-free seq and its chain hash and is
+    published (bidding.events) inside the transaction, so events leave in commit order and never
+    for a rolled-back bid. A resent client id gets its first answer. Never raises for a bad bid.
+    Locks: AuctionRound (2); registrations and bids are read under it; no audit record per bid (the
+    bid chain is the record of bids, sealed at close)."""
+    from bidding import events
+
+    limit, window = bid_rate_limit()
+    outcomes: list[BidOutcome] = []
+    with transaction.atomic():
+        rnd = AuctionRound.objects.select_for_update().filter(pk=round_id).first()
+        user_ids = {a.user_id for a in attempts if a.user_id is not None}
+        regs = {r.bidder.user_id: r for r in Registration.objects.select_related("bidder").filter(
+            round_id=round_id, bidder__user_id__in=user_ids).exclude(status=RS.CANCELLED)}
+        reg_ids = [r.pk for r in regs.values()]
+        client_ids = {a.client_id for a in attempts}
+        answered: dict[tuple[int, str], Bid | BidRejection] = {
+            (b.registration_id, b.client_id): b
+            for b in Bid.objects.filter(registration_id__in=reg_ids, client_id__in=client_ids)}
+        answered.update({(r.registration_id, r.client_id): r for r in BidRejection.objects.filter(
+            registration_id__in=reg_ids, client_id__in=client_ids)})
+        oldest = min((a.received_at for a in attempts), default=clock.now()) - window
+        recent: dict[int, list[datetime]] = {}
+        for model in (Bid, BidRejection):
+            for reg_id, at in model.objects.filter(registration_id__in=reg_ids, received_at__gte=oldest).values_list(
+                    "registration_id", "received_at"):
+                recent.setdefault(reg_id, []).append(at)
+        leader = Bid.objects.filter(round_id=round_id).order_by("-seq").first()
+        new_bids: list[Bid] = []
+        new_rejections: list[BidRejection] = []
+        for a in attempts:
+            if not CLIENT_ID_RE.match(a.client_id or ""):
+                outcomes.append(_refusal(a, "invalid_client_id"))
+                continue
+            if a.user_id is None:
+                outcomes.append(_refusal(a, "not_authenticated"))
+                continue
+            reg = regs.get(a.user_id)
+            if rnd is None or reg is None:
+                outcomes.append(_refusal(a, "not_registered"))
+                continue
+            first = answered.get((reg.pk, a.client_id))
+            if first is not None:
+                if first.amount_fen != a.amount_fen:
+                    outcomes.append(_refusal(a, "amount_mismatch", bidder_code=reg.code))
+                elif isinstance(first, Bid):
+                    outcomes.append(_accepted(a, first, duplicate=True))
+                else:
+                    outcomes.append(_refusal(a, first.code, duplicate=True, bidder_code=reg.code,
+                                             **_params(rnd, leader, first.code, first.received_at)))
+                continue
+            times = recent.setdefault(reg.pk, [])
+            code, params = "", {}
+            if sum(1 for t in times if t > a.received_at - window) >= limit:
+                code = "rate_limited"
+            elif not isinstance(a.amount_fen, int) or isinstance(a.amount_fen, bool) or a.amount_fen <= 0:
+                code = "invalid_amount"
+            elif rnd.status != S.BIDDING or not rnd.bidding_start <= a.received_at < rnd.effective_end:
+                code, params = "round_not_open", _params(rnd, leader, "round_not_open", a.received_at)
+            elif not selectors.may_bid(reg):
+                code = "deposit_not_held"
+            else:
+                code, params = _price_refusal(rnd, reg, leader, a)
+            times.append(a.received_at)
+            if code:
+                if code != "invalid_amount":
+                    rejection = BidRejection(round_id=round_id, registration=reg, client_id=a.client_id,
+                                             amount_fen=a.amount_fen, code=code, received_at=a.received_at)
+                    new_rejections.append(rejection)
+                    answered[(reg.pk, a.client_id)] = rejection
+                outcomes.append(_refusal(a, code, bidder_code=reg.code, **params))
+                continue
+            auction_services.do_round_apply_bid(rnd, price_fen=a.amount_fen, bidder_code=reg.code, at=a.received_at,
+                                                save=False)
+            prev = leader.hash if leader is not None else chain.genesis(round_id)
+            bid = Bid(round_id=round_id, seq=rnd.bid_count, registration=reg, code=reg.code, amount_fen=a.amount_fen,
+                      is_priority=reg.is_priority and leader is not None and a.amount_fen == leader.amount_fen,
+                      priority_rank=reg.priority_rank if reg.is_priority else None, received_at=a.received_at,
+                      client_id=a.client_id, receipt_nonce=secrets.token_hex(16), end_after=rnd.effective_end,
+                      extensions_after=rnd.extension_count, prev_hash=prev)
+            bid.hash = chain.bid_hash(round_id=round_id, seq=bid.seq, code=bid.code, amount_fen=bid.amount_fen,
+                                      received_at=chain.timestamp(bid.received_at), is_priority=bid.is_priority,
+                                      receipt_nonce=bid.receipt_nonce, prev_hash=prev)
+            new_bids.append(bid)
+            answered[(reg.pk, a.client_id)] = bid
+            leader = bid
+            outcomes.append(_accepted(a, bid))
+        if new_rejections:
+            BidRejection.objects.bulk_create(new_rejections)
+        if new_bids:
+            assert rnd is not None
+            rnd.save(update_fields=["effective_end", "extension_count", "current_price_fen", "leader_code",
+                                    "bid_count"])
+            Bid.objects.bulk_create(new_bids)
+            for bid in new_bids:
+                events.publish(round_id, bid.seq, bid_event(bid))
+    return outcomes
+
+
+def _params(rnd: AuctionRound | None, leader: Bid | None, code: str, at: datetime) -> dict[str, Any]:
+    """Message parameters to repeat a first refusal in the resender's language."""
+    if rnd is None:
+        return {}
+    if code in ("below_start", "sell_off_price"):
+        return {"min": format_fen(rnd.start_price_fen)}
+    if code in ("too_low", "priority_tie_not_allowed"):
+        return {"min": format_fen((rnd.current_price_fen or rnd.start_price_fen) + rnd.increment_fen)}
+    if code == "not_on_grid":
+        return {"increment": format_fen(rnd.increment_fen)}
+    if code == "round_not_open":
+        return {"at": at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]}
+    return {}
+
+
+def bid_place(*, actor: Any, rnd: AuctionRound, client_id: str, amount_fen: int, language: str) -> BidOutcome:
+    """One bid over HTTP: received now, decided by do_bids_place like every other bid."""
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    attempt = BidAttempt(round_id=rnd.pk, user_id=user_id, client_id=client_id, amount_fen=amount_fen,
+                         received_at=clock.now(), language=language)
+    return do_bids_place(rnd.pk, [attempt])[0]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import orjson
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
@@ -39,7 +40,7 @@ from bidding.forms import (
     ReviewDecisionForm,
     SignupForm,
 )
-from bidding.models import Registration, Review
+from bidding.models import Bid, Registration, Review
 from core import clock
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
@@ -208,6 +209,7 @@ def _registration_page(request: HttpRequest, reg: Registration, status: int = 20
                 return_url=request.build_absolute_uri(_registration_url(reg)))
         except ValidationError as exc:
             context["payment_problem"] = " ".join(exc.messages)
+    context["my_bids"] = list(reg.bids.order_by("-seq")) if reg.code else []
     return render(request, "bidding/registration.html", context, status=status)
 
 
@@ -436,3 +438,52 @@ def barred_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason."))
     return redirect("bidding:barred_list")
 
+
+
+# --- bid receipts and their public verification ------------------------------------------------------------
+
+
+@bidder_page
+def receipt(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
+    """The bidder's receipt for one of his own bids (JSON download): the hashed fields and, once the
+    round is sealed, the published root. Someone else's bid is 404."""
+    reg = _my_registration(request, pk)
+    bid = get_object_or_404(Bid, registration=reg, seq=seq)
+    response = HttpResponse(orjson.dumps(selectors.receipt_of(bid), option=orjson.OPT_INDENT_2),
+                            content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="fapai-bid-{bid.round_id}-{bid.seq}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Public page: paste a bid receipt and see whether it is in the round's sealed record."""
+    rnd = selectors.public_round(pk)
+    if rnd is None:
+        raise Http404
+    result: dict[str, Any] | None = None
+    text = request.POST.get("receipt", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            data = orjson.loads(text or "null")
+        except orjson.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and int(data.get("round", pk) or pk) != rnd.pk:
+            ok, code, message = False, "other_round", _("This receipt belongs to another round.")
+        else:
+            ok, code, message = selectors.verify_receipt(data)
+        result = {"ok": ok, "code": code, "message": message}
+    return render(request, "bidding/verify.html", {"rnd": rnd, "seal": selectors.seal_of(rnd), "result": result,
+                                                   "receipt": text}, status=200 if result is None or
+                  result["ok"] else 422)
+
+
+def confirmation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published sale confirmation (成交确认书) of a sold round (WP art.22)."""
+    rnd = selectors.public_round(pk)
+    note = selectors.confirmation_of(rnd) if rnd is not None else None
+    if note is None:
+        raise Http404
+    response = HttpResponse(bytes(note.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="confirmation-{pk}.pdf"'
+    return response

@@ -11,8 +11,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from core.signals import transitioned
 from core.errors import RuleViolation
+from core.signals import transitioned
 
 
 class TransitionTable:

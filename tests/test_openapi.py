@@ -23,6 +23,7 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 FINANCE_PREFIXES = ("/api/settlement/alerts/", "/api/settlement/cases/", "/api/settlement/ledger/",
                     "/api/settlement/payouts/", "/api/settlement/receipts/", "/api/settlement/rounds/",
                     "/api/settlement/statements/")
+PUBLIC_BIDDING = ("/live/", "/bids/after/", "/chain/")
 FINANCE_ACTIONS = ("/apply/", "/confirm-offline/", "/release/", "/offline-receipts/", "/paid/")
 
 
@@ -34,7 +35,7 @@ def expected_tag(path: str) -> str:
     if path.startswith("/api/settlement/"):
         return "finance" if path.startswith(FINANCE_PREFIXES) or path.endswith(FINANCE_ACTIONS) else "bidder"
     if path.startswith("/api/bidding/"):
-        return "bidder"
+        return "public" if path.endswith(PUBLIC_BIDDING) else "bidder"
     return "public"
 
 

@@ -26,3 +26,16 @@ def bidder_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
         "is_bidder": context.get("is_bidder"),
         "is_staff_member": context.get("is_staff_member"),
     }
+
+
+@register.inclusion_tag("bidding/_bid_record.html", takes_context=True)
+def bid_record(context: Any, rnd: AuctionRound) -> dict[str, Any]:
+    """The public bid record (code, amount, time, 领先/出局; no identity) and, after close, the seal."""
+    request = context.get("request")
+    show_all = bool(request and request.GET.get("bids") == "all")
+    rows = selectors.bid_record(rnd, limit=None if show_all else 50) if rnd.bid_count else []
+    finished = rnd.status in selectors.FINISHED
+    return {"rnd": rnd, "rows": rows, "more": not show_all and rnd.bid_count > len(rows),
+            "seal": selectors.seal_of(rnd) if finished else None,
+            "confirmation": selectors.confirmation_of(rnd) if rnd.status == AuctionRound.Status.SOLD else None,
+            "phase": context.get("phase"), "request": request}

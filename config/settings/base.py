@@ -209,6 +209,13 @@ FAPAI_STRIPE_MAX_AMOUNT_FEN = env.int("FAPAI_STRIPE_MAX_AMOUNT_FEN", default=99_
 FAPAI_STRIPE_IDEMPOTENCY_PREFIX = env.str("FAPAI_STRIPE_IDEMPOTENCY_PREFIX", default="fapai")
 FAPAI_WEBHOOK_LOCK_TIMEOUT_MS = env.int("FAPAI_WEBHOOK_LOCK_TIMEOUT_MS", default=3000)
 
+# --- Live bidding (issue 5) --------------------------------------------------------------------
+# At most N bid attempts per registration in S seconds ("N/S"); human bidding is far below it.
+FAPAI_BID_RATE_LIMIT = env.str("FAPAI_BID_RATE_LIMIT", default="10/10")
+# The clock closes a round this many seconds after its effective end, so that bids received before
+# the end but still queued are decided first (a bid counts by its receipt time).
+FAPAI_CLOSE_GRACE_SECONDS = env.int("FAPAI_CLOSE_GRACE_SECONDS", default=5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

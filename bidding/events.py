@@ -1,0 +1,59 @@
+"""Publishing live events of a round in commit order.
+
+`publish()` is called INSIDE the transaction that wrote the change. On PostgreSQL it issues
+`pg_notify('fapai_round_events', payload)` in that transaction: PostgreSQL delivers notifications
+only on commit and in commit order, so listeners (bidding.realtime, one per process) never see an
+event of a rolled-back bid and never see two events of a round out of order. Elsewhere (SQLite,
+the embedded default) the frame is handed to this process's listeners on commit. The frame is
+serialised once here; the fan-out writes the same bytes to every socket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from django.db import connection, transaction
+
+CHANNEL = "fapai_round_events"
+MAX_PAYLOAD = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+
+# In-process listeners: fn(round_id, seq, frame_bytes). bidding.realtime registers its hub here.
+_local: list[Callable[[int, int, bytes], None]] = []
+
+
+def subscribe_local(fn: Callable[[int, int, bytes], None]) -> None:
+    if fn not in _local:
+        _local.append(fn)
+
+
+def deliver_local(round_id: int, seq: int, frame: bytes) -> None:
+    for fn in list(_local):
+        fn(round_id, seq, frame)
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return orjson.dumps(event)
+
+
+def payload(round_id: int, seq: int, frame: bytes) -> str:
+    text = f"{round_id}|{seq}|{frame.decode()}"
+    if len(text.encode()) > MAX_PAYLOAD:
+        # Too big to notify: tell listeners to resync this round from the database instead.
+        text = f"{round_id}|{seq}|" + orjson.dumps({"type": "resync", "round": round_id, "seq": seq}).decode()
+    return text
+
+
+def parse(text: str) -> tuple[int, int, bytes]:
+    round_id, seq, frame = text.split("|", 2)
+    return int(round_id), int(seq), frame.encode()
+
+
+def publish(round_id: int, seq: int, event: dict[str, Any]) -> None:
+    """Publish `event` (seq = the round's last seq after the change) in commit order."""
+    frame = encode(event)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload(round_id, seq, frame)])
+    else:
+        transaction.on_commit(lambda: deliver_local(round_id, seq, frame))
