@@ -379,3 +379,7 @@ def seal_of(rnd: AuctionRound) -> BidChainSeal | None:
 
 def confirmation_of(rnd: AuctionRound) -> SaleConfirmation | None:
     return SaleConfirmation.objects.filter(round=rnd).first()
+
+
+def server_time_ms() -> int:
+    return _ms(clock.now())

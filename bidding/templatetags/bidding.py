@@ -39,3 +39,18 @@ def bid_record(context: Any, rnd: AuctionRound) -> dict[str, Any]:
             "seal": selectors.seal_of(rnd) if finished else None,
             "confirmation": selectors.confirmation_of(rnd) if rnd.status == AuctionRound.Status.SOLD else None,
             "phase": context.get("phase"), "request": request}
+
+
+@register.inclusion_tag("bidding/_live_panel.html", takes_context=True)
+def live_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
+    """The live panel of an announced or bidding round: the WebSocket client (bidding/live.js) updates
+    the price box and the bid record; a registered bidder gets the bid box. Without JavaScript the
+    page still shows the state at load."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    mine = selectors.registration_for_round(user, rnd) if context.get("is_bidder") else None
+    minimum = (rnd.current_price_fen + rnd.increment_fen) if rnd.bid_count and rnd.current_price_fen \
+        else rnd.start_price_fen
+    return {"rnd": rnd, "live": rnd.status in (AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING,
+                                               AuctionRound.Status.STAYED, AuctionRound.Status.SUSPENDED),
+            "mine": mine, "may_bid": bool(mine and selectors.may_bid(mine)), "minimum_fen": minimum}

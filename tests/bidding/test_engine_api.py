@@ -111,3 +111,16 @@ def test_pages_receipt_download_and_verify(client, bidding_round, alice, bob, fi
     assert junk.status_code == 422 and 'data-verify-result="malformed"' in junk.content.decode()
     sealed_page = client.get(f"/lots/{rnd.lot_id}/?round={rnd.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert verify_url in sealed_page and "Root hash" in sealed_page
+
+
+@pytest.mark.parametrize("language,text", [("en", "Confirm the bid"), ("zh-hans", "确认出价")])
+def test_the_lot_page_has_the_live_panel(client, bidding_round, alice, finance, language, text):
+    rnd = bidding_round
+    register(alice, rnd, finance=finance)
+    client.force_login(alice)
+    page = client.get(f"/lots/{rnd.lot_id}/?round={rnd.pk}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'data-live-round="{rnd.pk}"' in page and "bidding/live.js" in page
+    assert 'data-live="bid-form"' in page and text in page and 'aria-live="polite"' in page
+    client.logout()
+    anonymous = client.get(f"/lots/{rnd.lot_id}/?round={rnd.pk}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'data-live-round="{rnd.pk}"' in anonymous and 'data-live="bid-form"' not in anonymous

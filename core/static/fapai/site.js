@@ -16,6 +16,15 @@
   window.fapai.serverNow = function () {
     return Date.now() + offset;
   };
+  // Live frames carry the server time: re-measure the offset (keeping the smallest network delay
+  // seen is not needed at this precision) and show the device-clock warning if it drifted.
+  window.fapai.setServerNow = function (serverMs) {
+    offset = serverMs - Date.now();
+    window.fapai.clockOffset = offset;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-clock-warning]"), function (el) {
+      el.hidden = Math.abs(offset) <= SKEW_WARNING_MS;
+    });
+  };
 
   function pad(n) {
     return n < 10 ? "0" + n : String(n);

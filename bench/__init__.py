@@ -1,0 +1,1 @@
+"""Benchmarks (not part of the test suite): bench/valuation_eval.py, bench/live_bench.py."""
