@@ -139,7 +139,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
-SERVESTATIC_USE_FINDERS = DEBUG
+# Serve from the apps' static folders without collectstatic (development, and the live tests' servers).
+SERVESTATIC_USE_FINDERS = env.bool("FAPAI_STATIC_FINDERS", default=DEBUG)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 

@@ -53,9 +53,11 @@ def start_server(extra_env: dict[str, str] | None = None) -> Server:
     db = connection.settings_dict
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", FAPAI_TEST_DB="postgres",
                DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-               REDIS_URL=settings.REDIS_URL or "", FAPAI_LOG_LEVEL="WARNING", **(extra_env or {}))
+               REDIS_URL=settings.REDIS_URL or "", FAPAI_LOG_LEVEL="WARNING", FAPAI_STATIC_FINDERS="1",
+               **(extra_env or {}))
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                                "--websocket_connect_timeout", "60",
                                 "config.asgi:application"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -102,16 +102,35 @@ async def _crowd(servers, rnd, cookies, watchers_per_server, attempts_each):
             await h.recv(ws)
             watchers.append(ws)
     seen: list[list[int]] = [[] for _ in watchers]
+    final = asyncio.Event()
 
     async def watch(i, ws):
+        """A client as live.js is one: apply bids in seq order; on a gap or a resync hint ask for
+        what is missing; the answer to the final resync ends the watch."""
+        got = seen[i]
+
+        def last():
+            return got[-1] if got else 0
+
+        async def resync():
+            await ws.send(h.orjson.dumps({"type": "resync", "last_seq": last()}).decode())
+
         try:
             while True:
                 frame = await h.recv(ws, 60)
                 if frame["type"] == "bid":
-                    seen[i].append(frame["seq"])
+                    if frame["seq"] == last() + 1:
+                        got.append(frame["seq"])
+                    elif frame["seq"] > last() + 1:
+                        await resync()
+                elif frame["type"] == "resync" or (frame["type"] == "heartbeat" and frame["seq"] > last()):
+                    await resync()
                 elif frame["type"] == "missed":
-                    seen[i].extend(b["seq"] for b in frame["bids"])
-                    return
+                    for bid in frame["bids"]:
+                        if bid["seq"] > last():
+                            got.append(bid["seq"])  # missed bids come in order from last+1
+                    if final.is_set():
+                        return
         except Exception:
             return
 
@@ -140,8 +159,14 @@ async def _crowd(servers, rnd, cookies, watchers_per_server, attempts_each):
             await asyncio.sleep(random.random() * 0.05)
         await ws.close()
 
-    await asyncio.gather(*(bid(i, c) for i, c in enumerate(cookies)))
+    # Connect in waves, as real visitors arrive; each wave bids concurrently with the others.
+    tasks = []
+    for wave in range(0, len(cookies), 50):
+        tasks += [asyncio.create_task(bid(i, c)) for i, c in enumerate(cookies[wave:wave + 50], start=wave)]
+        await asyncio.sleep(0.2)
+    await asyncio.gather(*tasks)
     await asyncio.sleep(0.5)  # let in-flight events arrive before the final resync (correctness does not depend on it)
+    final.set()
     for i, ws in enumerate(watchers):
         last = seen[i][-1] if seen[i] else 0
         await ws.send(h.orjson.dumps({"type": "resync", "last_seq": last}).decode())
