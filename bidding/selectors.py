@@ -256,16 +256,18 @@ def barred_list(user: Any) -> QuerySet[BarredPerson]:
 # --- live bidding: what watchers and the bid record see (never an identity, WP art.18) ---------------------
 
 
-def _ms(at: datetime) -> int:
+def epoch_ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
 def public_bid(bid: Bid) -> dict[str, Any]:
     """A bid as every watcher sees it: the `bid` event of the wire protocol (docs/bidding.md)."""
-    return {"type": "bid", "round": bid.round_id, "seq": bid.seq, "server_time": _ms(clock.now()), "code": bid.code,
-            "amount_fen": bid.amount_fen, "at": _ms(bid.received_at), "priority": bid.is_priority,
-            "current_price_fen": bid.amount_fen, "leader_code": bid.code, "effective_end": _ms(bid.end_after),
-            "extension_count": bid.extensions_after, "bid_count": bid.seq}
+    return {
+        "type": "bid", "round": bid.round_id, "seq": bid.seq, "server_time": epoch_ms(clock.now()),
+        "code": bid.code, "amount_fen": bid.amount_fen, "at": epoch_ms(bid.received_at),
+        "priority": bid.is_priority, "current_price_fen": bid.amount_fen, "leader_code": bid.code,
+        "effective_end": epoch_ms(bid.end_after), "extension_count": bid.extensions_after, "bid_count": bid.seq,
+    }
 
 
 def public_round(round_id: int) -> AuctionRound | None:
@@ -287,11 +289,11 @@ def live_snapshot(round_id: int, *, user_id: int | None = None, recent: int = 20
             you = {"code": reg.code, "may_bid": may_bid(reg) and rnd.status == AuctionRound.Status.BIDDING,
                    "leading": bool(reg.code) and reg.code == rnd.leader_code,
                    "priority_rank": reg.priority_rank if reg.is_priority else None}
-    return {"type": "snapshot", "round": rnd.pk, "seq": rnd.bid_count, "server_time": _ms(clock.now()),
+    return {"type": "snapshot", "round": rnd.pk, "seq": rnd.bid_count, "server_time": epoch_ms(clock.now()),
             "status": rnd.status, "kind": rnd.kind, "start_price_fen": rnd.start_price_fen,
             "increment_fen": rnd.increment_fen, "current_price_fen": rnd.current_price_fen,
-            "leader_code": rnd.leader_code, "bidding_start": _ms(rnd.bidding_start),
-            "effective_end": _ms(rnd.effective_end), "extension_count": rnd.extension_count,
+            "leader_code": rnd.leader_code, "bidding_start": epoch_ms(rnd.bidding_start),
+            "effective_end": epoch_ms(rnd.effective_end), "extension_count": rnd.extension_count,
             "bid_count": rnd.bid_count, "registrant_count": rnd.registrant_count, "watcher_count": 0,
             "bids": [public_bid(b) for b in bids], "you": you}
 
@@ -354,10 +356,10 @@ def verify_receipt(receipt: Any) -> tuple[bool, str, Any]:
     if link is None or link["hash"] != computed or link["prev_hash"] != receipt["prev_hash"]:
         return False, "not_in_chain", _("The sealed record of this round does not contain this bid.")
     prev = chain.genesis(round_id)
-    for n in range(1, sealed["bid_count"] + 1):
-        if links[n]["prev_hash"] != prev:
-            return False, "chain_broken", _("The published record is broken at bid #%(seq)s.") % {"seq": n}
-        prev = links[n]["hash"]
+    for link in sealed["links"]:  # in seq order
+        if link["prev_hash"] != prev:
+            return False, "chain_broken", _("The published record is broken at bid #%(seq)s.") % {"seq": link["seq"]}
+        prev = link["hash"]
     if prev != sealed["root"]:
         return False, "chain_broken", _("The published record does not end at its root.")
     return True, "verified", _("Verified: bid #%(seq)s of %(amount)s is in the sealed record of this round.") % {
@@ -382,4 +384,4 @@ def confirmation_of(rnd: AuctionRound) -> SaleConfirmation | None:
 
 
 def server_time_ms() -> int:
-    return _ms(clock.now())
+    return epoch_ms(clock.now())

@@ -682,15 +682,17 @@ def do_round_seal(rnd: AuctionRound) -> BidChainSeal:
     open) if the record is inconsistent. Locks: the caller holds the round row."""
     bids = list(Bid.objects.filter(round=rnd).order_by("seq").values_list("seq", "prev_hash", "hash"))
     prev = chain.genesis(rnd.pk)
-    for expected, (seq, prev_hash, hash_) in enumerate(bids, start=1):
+    # Bids applied outside the engine (only auction's own demo data) have no rows; the engine's rows
+    # then continue from there, and the chain starts at the first of them.
+    first = rnd.bid_count - len(bids) + 1
+    if first > 1:
+        log.warning("round %s: bids 1..%s have no bid record", rnd.pk, first - 1)
+    for expected, (seq, prev_hash, hash_) in enumerate(bids, start=first):
         if seq != expected or prev_hash != prev:
             raise RuleViolation(_("The bid record of this round is inconsistent; it cannot be sealed."),
                                 code="bid_record_inconsistent")
         prev = hash_
-    if not bids and rnd.bid_count:
-        # Only bids applied outside the engine (auction's own demo data) have no rows; nothing to seal.
-        log.warning("round %s: %s bids without a bid record; sealed empty", rnd.pk, rnd.bid_count)
-    elif len(bids) != rnd.bid_count:
+    if first < 1:
         raise RuleViolation(_("The bid record of this round is inconsistent; it cannot be sealed."),
                             code="bid_record_inconsistent")
     seal, created = BidChainSeal.objects.get_or_create(
@@ -849,13 +851,9 @@ class BidOutcome:
         """The private answer to the bidder (wire protocol in docs/bidding.md)."""
         if self.accepted:
             return {"type": "ack", "client_id": self.client_id, "seq": self.seq, "amount_fen": self.amount_fen,
-                    "at": epoch_ms(self.received_at), "code": self.bidder_code, "duplicate": self.duplicate}
+                    "at": selectors.epoch_ms(self.received_at), "code": self.bidder_code, "duplicate": self.duplicate}
         return {"type": "reject", "client_id": self.client_id, "code": self.code, "message": self.message,
                 "duplicate": self.duplicate}
-
-
-def epoch_ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 def bid_rate_limit() -> tuple[int, timedelta]:
@@ -877,18 +875,10 @@ def _accepted(a: BidAttempt, bid: Bid, *, duplicate: bool = False) -> BidOutcome
                       amount_fen=bid.amount_fen, received_at=bid.received_at, bidder_code=bid.code)
 
 
-def bid_event(bid: Bid) -> dict[str, Any]:
-    """The public event of an accepted bid: what every watcher sees (no identity, WP art.18)."""
-    return {"type": "bid", "round": bid.round_id, "seq": bid.seq, "server_time": epoch_ms(clock.now()),
-            "code": bid.code, "amount_fen": bid.amount_fen, "at": epoch_ms(bid.received_at),
-            "priority": bid.is_priority, "current_price_fen": bid.amount_fen, "leader_code": bid.code,
-            "effective_end": epoch_ms(bid.end_after), "extension_count": bid.extensions_after, "bid_count": bid.seq}
-
-
 def _price_refusal(rnd: AuctionRound, reg: Registration, leader: Bid | None, a: BidAttempt) -> tuple[str, dict]:
     """The price rules of WP arts.11, 20, 21 and the sell-off; ("", {}) when the amount is acceptable."""
     start, inc, amount = rnd.start_price_fen, rnd.increment_fen, a.amount_fen
-    if leader is None:
+    if rnd.bid_count == 0 or rnd.current_price_fen is None:
         if rnd.kind == AuctionRound.Kind.SELL_OFF and amount != start:
             return "sell_off_price", {"min": format_fen(start)}
         if amount < start:
@@ -896,14 +886,18 @@ def _price_refusal(rnd: AuctionRound, reg: Registration, leader: Bid | None, a: 
         if (amount - start) % inc:
             return "not_on_grid", {"increment": format_fen(inc)}
         return "", {}
-    if leader.code == reg.code:
+    # The round row is the authority on the price box; the last Bid row adds the leader's priority.
+    if rnd.leader_code == reg.code:
         return "already_leading", {}
-    minimum = leader.amount_fen + inc
-    if amount == leader.amount_fen:
+    current = rnd.current_price_fen
+    minimum = current + inc
+    if amount == current:
         # A confirmed priority holder may take the current price if the leader order puts him first:
         # price, then priority holder, then rank (1 before 2), then earlier receipt (WP art.21).
+        leader_priority = leader is not None and leader.seq == rnd.bid_count and leader.is_priority
+        leader_rank = leader.priority_rank if leader is not None and leader_priority else None
         outranks = reg.is_priority and reg.priority_rank is not None and (
-            not leader.is_priority or (leader.priority_rank or 0) > reg.priority_rank)
+            not leader_priority or (leader_rank or 0) > reg.priority_rank)
         return ("", {}) if outranks else ("priority_tie_not_allowed", {"min": format_fen(minimum)})
     if amount < minimum:
         return "too_low", {"min": format_fen(minimum)}
@@ -991,11 +985,12 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
                     answered[(reg.pk, a.client_id)] = rejection
                 outcomes.append(_refusal(a, code, bidder_code=reg.code, **params))
                 continue
+            previous_price = rnd.current_price_fen
             auction_services.do_round_apply_bid(rnd, price_fen=a.amount_fen, bidder_code=reg.code, at=a.received_at,
                                                 save=False)
             prev = leader.hash if leader is not None else chain.genesis(round_id)
             bid = Bid(round_id=round_id, seq=rnd.bid_count, registration=reg, code=reg.code, amount_fen=a.amount_fen,
-                      is_priority=reg.is_priority and leader is not None and a.amount_fen == leader.amount_fen,
+                      is_priority=reg.is_priority and rnd.bid_count > 1 and a.amount_fen == previous_price,
                       priority_rank=reg.priority_rank if reg.is_priority else None, received_at=a.received_at,
                       client_id=a.client_id, receipt_nonce=secrets.token_hex(16), end_after=rnd.effective_end,
                       extensions_after=rnd.extension_count, prev_hash=prev)
@@ -1014,7 +1009,7 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
                                     "bid_count"])
             Bid.objects.bulk_create(new_bids)
             for bid in new_bids:
-                events.publish(round_id, bid.seq, bid_event(bid))
+                events.publish(round_id, bid.seq, selectors.public_bid(bid))
     return outcomes
 
 
