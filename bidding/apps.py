@@ -7,7 +7,7 @@ class BiddingConfig(AppConfig):
     verbose_name = _("Bidding")
 
     def ready(self) -> None:
-        from bidding import services
+        from bidding import events, services
         from core import audit, jobs
         from settlement import hooks
 
@@ -16,3 +16,4 @@ class BiddingConfig(AppConfig):
         # Replaces auction's job of the same name (this app is ready after auction's): closing a round
         # also settles its deposits and opens the winner's balance, in the same transaction.
         jobs.register("rounds.close", services.close_due_rounds)
+        events.connect()  # round status changes go out as live `status` events

@@ -8,6 +8,8 @@ consumer never touches the database on the event loop, so it dispatches directly
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from typing import Any
 
@@ -24,6 +26,36 @@ from bidding.services import CLIENT_ID_RE, BidAttempt
 from core import clock
 
 MAX_FRAME = 2048
+log = logging.getLogger("fapai.realtime")
+
+
+def send_buffer_limit() -> int:
+    """Bytes a socket may have waiting to be written before it counts as unable to keep up. Larger
+    than the biggest frame (a `missed` of 500 bids is ~150 KB)."""
+    return int(getattr(settings, "FAPAI_WS_SEND_BUFFER", 1 << 20))
+
+
+def transport_of(send: Any) -> Any:
+    """The TCP transport under an ASGI `send` as daphne builds it: partial(server.handle_reply,
+    protocol), possibly wrapped by Channels' session middleware (a bound `send` whose owner keeps
+    `real_send`). None under any other server: then sends are not bounded here."""
+    for _depth in range(8):
+        if isinstance(send, functools.partial):
+            protocol = send.args[0] if send.args else None
+            return getattr(protocol, "transport", None)
+        owner = getattr(send, "__self__", None)
+        send = getattr(owner, "real_send", None)
+        if send is None:
+            return None
+    return None
+
+
+def backlog(transport: Any) -> int:
+    """Bytes written to a Twisted transport and not yet accepted by the kernel (0 if unknown)."""
+    try:
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+    except (AttributeError, TypeError):
+        return 0
 
 
 def language_of(scope: dict[str, Any]) -> str:
@@ -40,6 +72,8 @@ def language_of(scope: dict[str, Any]) -> str:
 class RoundConsumer(AsyncWebsocketConsumer):
     round_id: int
     language: str
+    transport: Any = None
+    overflowed = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -48,10 +82,23 @@ class RoundConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_frame(self, text: str) -> None:
+        """Write a frame unless the socket cannot keep up. Daphne never makes `send` wait (Twisted
+        buffers without bound), so a client that stops reading would grow this process's memory
+        and never stall the room, but never recover either: past the limit its connection is
+        dropped; the client reconnects and resyncs from its last seq."""
+        if self.overflowed:
+            return
+        if self.transport is not None and backlog(self.transport) > send_buffer_limit():
+            self.overflowed = True
+            log.info("round %s: a socket cannot keep up; dropping it", getattr(self, "round_id", "?"))
+            if hasattr(self, "round_id"):
+                hub.leave(self.round_id, self)
+            self.transport.abortConnection()
+            return
         await self.send(text_data=text)
 
     async def send_json(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=orjson.dumps(frame).decode())
+        await self.send_frame(orjson.dumps(frame).decode())
 
     def user_id(self) -> int | None:
         user = self.scope.get("user")
@@ -65,6 +112,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)
             return
         await self.accept()
+        self.transport = transport_of(self.base_send)
         await hub.join(self.round_id, self, snapshot["seq"])
         snapshot["watcher_count"] = max(snapshot["watcher_count"], hub.local_watchers(self.round_id))
         await self.send_json(snapshot)
@@ -78,6 +126,8 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "error", "code": code, "message": str(message)})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.overflowed:
+            return  # dropped; what it still asked for is not answered
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
         if len(raw.encode()) > MAX_FRAME:
             await self.error("too_large", _("The message is too large."))

@@ -57,3 +57,34 @@ def publish(round_id: int, seq: int, event: dict[str, Any]) -> None:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload(round_id, seq, frame)])
     else:
         transaction.on_commit(lambda: deliver_local(round_id, seq, frame))
+
+
+def round_status_event(rnd: Any) -> dict[str, Any]:
+    """The `status` frame: the round's full live state, so applying it twice is harmless. Its seq is
+    the round's current last seq (no new one): a client that has less resyncs."""
+    from core import clock
+
+    def ms(at: Any) -> int | None:
+        return int(at.timestamp() * 1000) if at is not None else None
+
+    return {"type": "status", "round": rnd.pk, "seq": rnd.bid_count, "server_time": ms(clock.now()),
+            "status": rnd.status, "effective_end": ms(rnd.effective_end),
+            "current_price_fen": rnd.current_price_fen, "leader_code": rnd.leader_code,
+            "extension_count": rnd.extension_count, "bid_count": rnd.bid_count}
+
+
+def on_transitioned(sender: Any, *, obj: Any, field: str, source: str, target: str, **kwargs: Any) -> None:
+    """Receiver of core.signals.transitioned (sent inside the transaction that changed the state):
+    every status change of an AuctionRound (open, stay, suspend, resume, close → sold/failed, …) goes
+    out as a `status` event in commit order, like the bids."""
+    from auction.models import AuctionRound
+
+    if sender is not AuctionRound or field != "status":
+        return
+    publish(obj.pk, obj.bid_count, round_status_event(obj))
+
+
+def connect() -> None:
+    from core.signals import transitioned
+
+    transitioned.connect(on_transitioned, dispatch_uid="bidding.events.on_transitioned")

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from bidding import events
+from core import clock
 
 log = logging.getLogger("fapai.realtime")
 HEARTBEAT_SECONDS = 5.0
@@ -172,17 +173,35 @@ class Hub:
                 import redis.asyncio as aioredis
 
                 self._redis = aioredis.from_url(settings.REDIS_URL, socket_timeout=1.0)
+            now = int(clock.now().timestamp() * 1000)
             pipe = self._redis.pipeline()
             for rid, n in local.items():
                 key = f"fapai:watchers:{rid}"
-                pipe.hset(key, PROCESS_ID, n)
+                pipe.hset(key, PROCESS_ID, f"{n}:{now}")
                 pipe.expire(key, int(HEARTBEAT_SECONDS * 3))
-                pipe.hvals(key)
+                pipe.hgetall(key)
             results = await pipe.execute()
-            return {rid: sum(int(v) for v in results[i * 3 + 2]) for i, rid in enumerate(local)}
+            return {rid: fresh_total(results[i * 3 + 2], now) for i, rid in enumerate(local)}
         except Exception:  # Redis down: counts fall back to this process's own
             self._redis = None
             return local
+
+
+def fresh_total(fields: dict[Any, Any], now_ms: int) -> int:
+    """Sum of the processes' counts written within the last three heartbeats. A process killed with
+    SIGKILL never removes its field and the others keep the hash alive, so its count is aged out by
+    the time it was written."""
+    horizon = now_ms - int(HEARTBEAT_SECONDS * 3 * 1000)
+    total = 0
+    for value in fields.values():
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        count, _sep, written = text.partition(":")
+        try:
+            if not written or int(written) >= horizon:
+                total += int(count)
+        except ValueError:
+            continue
+    return total
 
 
 hub = Hub()

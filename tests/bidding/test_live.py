@@ -11,6 +11,7 @@ import random
 import threading
 
 import pytest
+from django.db import connection
 
 from auction.models import AuctionRound
 from bidding import services
@@ -213,8 +214,9 @@ def test_kill_9_loses_no_acknowledged_bid(live_round):
     cookies = [h.session_cookie(u) for u in users]
     acks: list[int] = []
 
-    async def run(survivor: h.Server, victim: h.Server) -> None:
+    async def run(survivor: h.Server, victim: h.Server) -> list[int]:
         async def bidder(i, cookie, server, rounds):
+            answers = 0
             try:
                 ws = await h.connect(server, rnd.pk, cookie)
                 snap = await h.recv(ws)
@@ -228,21 +230,25 @@ def test_kill_9_loses_no_acknowledged_bid(live_round):
                             price = max(price or 0, frame["amount_fen"])
                         elif frame["type"] in ("ack", "reject"):
                             break
+                    answers += 1
                     if frame["type"] == "ack":
                         acks.append(frame["seq"])
                         price = max(price or 0, frame["amount_fen"])
             except Exception:
-                return  # the victim's clients lose their connection
+                return -1  # the victim's clients lose their connection
+            return answers
 
         on_victim = [bidder(i, c, victim, 50) for i, c in enumerate(cookies[:15])]
         on_survivor = [bidder(i + 100, c, survivor, 8) for i, c in enumerate(cookies[15:])]
         tasks = [asyncio.create_task(t) for t in on_victim + on_survivor]
         await asyncio.sleep(1.0)
         victim.kill()
-        await asyncio.gather(*tasks)
+        return list(await asyncio.gather(*tasks))
 
     with h.servers(2) as (survivor, victim):
-        asyncio.run(run(survivor, victim))
+        answered = asyncio.run(run(survivor, victim))
+    assert answered[15:] == [8] * 15  # the survivor's clients carried on to the end
+    assert -1 in answered[:15]  # (the kill did hit clients in the middle of bidding)
     stored = set(Bid.objects.filter(round=rnd).values_list("seq", flat=True))
     assert set(acks) <= stored  # every acknowledged bid is committed
     assert sorted(stored) == list(range(1, len(stored) + 1))
@@ -255,7 +261,13 @@ def test_kill_9_loses_no_acknowledged_bid(live_round):
     AuctionRound.objects.filter(pk=rnd.pk).update(bidding_end=ended, effective_end=ended)
     results: list[int] = []
     with clock.frozen(clock.SystemClock().now()):
-        threads = [threading.Thread(target=lambda: results.append(services.close_due_rounds())) for _ in range(2)]
+        def clock_tick() -> None:
+            try:
+                results.append(services.close_due_rounds())
+            finally:
+                connection.close()  # this thread's own connection
+
+        threads = [threading.Thread(target=clock_tick) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
