@@ -30,6 +30,7 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_valuation_demo
 	$(BIN)/python manage.py load_bidding_demo
+	$(BIN)/python manage.py load_distribution_demo
 	PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile.dev
 
 ## make test: install the dev tools and run the whole suite (PostgreSQL + Redis when reachable, then SQLite)

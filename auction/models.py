@@ -138,6 +138,8 @@ class Claim(models.Model):
     registered_on = models.DateField(_("registration date"), null=True, blank=True)
     seizure_order = models.PositiveIntegerField(_("seizure order"), null=True, blank=True)
     performance_due_on = models.DateField(_("end of performance period"), null=True, blank=True)
+    # CW art.41: a construction-price priority must be asserted within 18 months of when the price was due.
+    asserted_on = models.DateField(_("priority asserted on"), null=True, blank=True)
     verified = models.BooleanField(_("verified by the court"), default=False)
 
     class Meta:

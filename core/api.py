@@ -65,4 +65,4 @@ class IsPanel(HasRole):
 
 
 class IsStaffReader(HasRole):
-    roles = (Role.COURT_STAFF, Role.PANEL, Role.FINANCE, Role.SUPERVISOR)
+    roles = (Role.COURT_STAFF, Role.PANEL, Role.FINANCE, Role.APPROVER, Role.SUPERVISOR)

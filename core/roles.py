@@ -14,10 +14,11 @@ class Role(models.TextChoices):
     COURT_STAFF = "court_staff", _("Court enforcement staff")
     PANEL = "panel", _("Collegial panel")
     FINANCE = "finance", _("Finance staff")
+    APPROVER = "approver", _("Payout approver (head of the enforcement bureau)")
     SUPERVISOR = "supervisor", _("Supervisor / auditor")
 
 
-STAFF_ROLES = frozenset({Role.COURT_STAFF, Role.PANEL, Role.FINANCE, Role.SUPERVISOR})
+STAFF_ROLES = frozenset({Role.COURT_STAFF, Role.PANEL, Role.FINANCE, Role.APPROVER, Role.SUPERVISOR})
 
 
 def roles_of(user: Any) -> frozenset[str]:

@@ -11,12 +11,19 @@ from settlement.models import (
     BalanceDue,
     BalancePayment,
     BankStatement,
+    CaseCost,
+    CasePayout,
+    CaseStay,
     Deposit,
+    DistributionLine,
+    DistributionPlan,
     ForfeitEarmark,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     Payout,
+    PayoutDelay,
+    PlanObjection,
     Receipt,
     RoundPaymentSettings,
     SettlementAlert,
@@ -118,3 +125,52 @@ class StripeEventAdmin(ReadOnlyAdmin):
 @admin.register(RoundPaymentSettings)
 class RoundPaymentSettingsAdmin(ReadOnlyAdmin):
     list_display = ("round", "gateways", "updated_at")
+
+
+# Case funds: read-only like everything above. The two-person rule (prepare, approve, execute by three
+# people) lives in settlement.services; the admin cannot add, change or delete a payout or a plan.
+
+
+@admin.register(CasePayout)
+class CasePayoutAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "case", "payee_name", "amount_fen", "status", "due_on", "prepared_by",
+                    "approved_by", "executed_by")
+    list_filter = ("status", "method")
+    search_fields = ("reference", "external_ref", "case__number")
+
+
+@admin.register(DistributionPlan)
+class DistributionPlanAdmin(ReadOnlyAdmin):
+    list_display = ("case", "version", "status", "mode", "available_fen", "served_on")
+    list_filter = ("status", "mode")
+    search_fields = ("case__number",)
+    exclude = ("statement_pdf",)
+
+
+@admin.register(DistributionLine)
+class DistributionLineAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "position", "key", "tier", "rank", "payee_name", "claimed_fen", "allocated_fen")
+    list_filter = ("tier",)
+
+
+@admin.register(PlanObjection)
+class PlanObjectionAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "objector", "disputed_fen", "status", "filed_on", "counter_due", "suit_due")
+    list_filter = ("status",)
+
+
+@admin.register(CaseCost)
+class CaseCostAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "description", "amount_fen", "payee_name")
+    list_filter = ("kind",)
+
+
+@admin.register(CaseStay)
+class CaseStayAdmin(ReadOnlyAdmin):
+    list_display = ("case", "first_day", "last_day", "requested_by_debtor", "reason")
+
+
+@admin.register(PayoutDelay)
+class PayoutDelayAdmin(ReadOnlyAdmin):
+    list_display = ("case", "reason", "status", "requested_by", "decided_by", "ended_on")
+    list_filter = ("status", "reason")

@@ -23,14 +23,25 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from auction.api import Pagination
-from auction.models import AuctionRound, Court
+from auction.models import AuctionRound, Case, Court, Party
 from auction.serializers import ErrorResponseSerializer
 from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader
 from core.roles import Role
-from settlement import selectors, services
+from settlement import reconciliation, selectors, services
 from settlement import serializers as s
 from settlement.ledger import virtual_account_number
-from settlement.models import BalanceDue, BankStatement, Deposit, Payout, Receipt
+from settlement.models import (
+    BalanceDue,
+    BankStatement,
+    CasePayout,
+    Deposit,
+    DistributionLine,
+    DistributionPlan,
+    Payout,
+    PayoutDelay,
+    PlanObjection,
+    Receipt,
+)
 
 BIDDER = ["bidder"]
 FINANCE = ["finance"]
@@ -340,3 +351,265 @@ class LedgerCheck(FinanceView):
         result = selectors.check_ledger()
         return Response({"ok": result.ok, "transactions": result.transactions, "accounts": result.accounts,
                          "problems": result.problems})
+
+
+# --- case funds: the distribution plan and case payouts ---------------------------------------------------------
+# Reads need a staff role of the case's court; writes are open to staff and each service checks the
+# precise role (court staff record and prepare, the approver approves, finance executes: three people).
+
+
+class CaseFundsView(FinanceView):
+    def get_permissions(self) -> list[Any]:
+        return [IsStaffReader()]
+
+    def case(self, pk: int) -> Case:
+        case = selectors.visible_case(self.request.user, pk)
+        if case is None:
+            raise Http404
+        return case
+
+    def plan(self, pk: int) -> DistributionPlan:
+        return get_object_or_404(DistributionPlan.objects.select_related("case__court"), pk=pk,
+                                 case__court__in=self.courts())
+
+    def objection(self, pk: int) -> PlanObjection:
+        return get_object_or_404(PlanObjection.objects.select_related("plan__case__court"), pk=pk,
+                                 plan__case__court__in=self.courts())
+
+    def distribution(self, case: Case) -> Response:
+        plan = selectors.latest_plan(case)
+        data = {
+            "funds": selectors.case_funds(case), "plan": plan,
+            "lines": selectors.plan_lines(plan) if plan else [],
+            "services": selectors.plan_services(plan) if plan else [],
+            "objections": plan.objections.all() if plan else [], "costs": case.costs.order_by("id"),
+            "stays": case.stays.order_by("first_day"), "payouts": case.case_payouts.select_related("case"),
+            "delays": case.payout_delays.all()}
+        return self.render(s.DistributionSerializer, data)
+
+
+class CaseFundsList(CaseFundsView):
+    """Case accounts of the caller's courts: balance, forfeits not yet distributed, paid out, payout due date."""
+
+    @extend_schema(tags=FINANCE, responses={200: s.CaseFundsSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        return self.paginated(s.CaseFundsSerializer, selectors.finance_cases(request.user))
+
+
+class CaseDistribution(CaseFundsView):
+    """The case's funds, its current plan with each line's held, committed and payable amounts, service,
+    objections, costs, stays, payouts and delays."""
+
+    @extend_schema(tags=FINANCE, responses={200: s.DistributionSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return self.distribution(self.case(pk))
+
+
+class CaseCostCreate(CaseFundsView):
+    """Record an execution cost (court staff)."""
+
+    @extend_schema(tags=FINANCE, request=s.CaseCostInSerializer, responses={201: s.CaseCostSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        cost = services.case_cost_add(case=self.case(pk), actor=request.user, **self.parse(s.CaseCostInSerializer))
+        return self.render(s.CaseCostSerializer, cost, status.HTTP_201_CREATED)
+
+
+class CaseStayCreate(CaseFundsView):
+    """Record a stay of enforcement (late interest does not run during a stay the debtor did not ask for)."""
+
+    @extend_schema(tags=FINANCE, request=s.CaseStayInSerializer, responses={201: s.CaseStaySerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        stay = services.case_stay_add(case=self.case(pk), actor=request.user, **self.parse(s.CaseStayInSerializer))
+        return self.render(s.CaseStaySerializer, stay, status.HTTP_201_CREATED)
+
+
+class PlanCreate(CaseFundsView):
+    """Draw up a new version of the distribution plan (court staff)."""
+
+    @extend_schema(tags=FINANCE, request=s.PlanBuildSerializer, responses={201: s.PlanSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        plan = services.plan_build(case=self.case(pk), actor=request.user, **self.parse(s.PlanBuildSerializer))
+        return self.render(s.PlanSerializer, plan, status.HTTP_201_CREATED)
+
+
+class PlanServe(CaseFundsView):
+    """Record service of a draft plan on every creditor and the debtor; the 15-day objection windows start."""
+
+    @extend_schema(tags=FINANCE, request=s.PlanServeSerializer, responses={200: s.PlanSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        plan = services.plan_serve(plan=self.plan(pk), actor=request.user, **self.parse(s.PlanServeSerializer))
+        return self.render(s.PlanSerializer, plan)
+
+
+class ObjectionCreate(CaseFundsView):
+    """Record a written objection to a line of a served plan (within 15 days of service)."""
+
+    @extend_schema(tags=FINANCE, request=s.ObjectionInSerializer, responses={201: s.ObjectionSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        plan = self.plan(pk)
+        data = self.parse(s.ObjectionInSerializer)
+        line = get_object_or_404(DistributionLine, plan=plan, pk=data.pop("line"))
+        objector = get_object_or_404(Party, case=plan.case, pk=data.pop("objector"))
+        objection = services.objection_file(plan=plan, line=line, objector=objector, actor=request.user, **data)
+        return self.render(s.ObjectionSerializer, objection, status.HTTP_201_CREATED)
+
+
+class ObjectionCounter(CaseFundsView):
+    """Record a counter-objection (within 15 days); the objector then has 15 days to sue."""
+
+    @extend_schema(tags=FINANCE, request=s.CounterInSerializer, responses={200: s.ObjectionSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        objection = self.objection(pk)
+        data = self.parse(s.CounterInSerializer)
+        party = get_object_or_404(Party, case=objection.plan.case, pk=data.pop("party"))
+        done = services.objection_counter(objection=objection, party=party, actor=request.user, **data)
+        return self.render(s.ObjectionSerializer, done)
+
+
+class ObjectionSuit(CaseFundsView):
+    """Record the objector's suit; the disputed amount stays held until the judgment."""
+
+    @extend_schema(tags=FINANCE, request=s.SuitInSerializer, responses={200: s.ObjectionSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        done = services.objection_sue(objection=self.objection(pk), actor=request.user,
+                                      **self.parse(s.SuitInSerializer))
+        return self.render(s.ObjectionSerializer, done)
+
+
+class ObjectionClose(CaseFundsView):
+    """Close an objection by the judgment or the objector's withdrawal."""
+
+    @extend_schema(tags=FINANCE, request=s.ObjectionCloseInSerializer,
+                   responses={200: s.ObjectionSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        done = services.objection_close(objection=self.objection(pk), actor=request.user,
+                                        **self.parse(s.ObjectionCloseInSerializer))
+        return self.render(s.ObjectionSerializer, done)
+
+
+class LinePayoutCreate(CaseFundsView):
+    """Prepare a payout of a plan line (the enforcement officer)."""
+
+    @extend_schema(tags=FINANCE, request=s.PayoutPrepareSerializer, responses={201: s.CasePayoutSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        line = get_object_or_404(DistributionLine.objects.select_related("plan__case__court"), pk=pk,
+                                 plan__case__court__in=self.courts())
+        payout = services.case_payout_prepare(line=line, actor=request.user, **self.parse(s.PayoutPrepareSerializer))
+        return self.render(s.CasePayoutSerializer, payout, status.HTTP_201_CREATED)
+
+
+class CasePayoutList(CaseFundsView):
+    """Case payouts of the caller's courts, newest first; filter with ?status=."""
+
+    @extend_schema(tags=FINANCE, parameters=[OpenApiParameter("status", str, enum=CasePayout.Status.values)],
+                   responses={200: s.CasePayoutSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        wanted = request.query_params.get("status", "")
+        return self.paginated(s.CasePayoutSerializer, selectors.case_payouts(
+            request.user, wanted if wanted in CasePayout.Status.values else "").order_by("-id"))
+
+
+class CasePayoutAction(CaseFundsView):
+    def payout(self, pk: int) -> CasePayout:
+        return get_object_or_404(CasePayout.objects.select_related("case__court", "line__plan"), pk=pk,
+                                 case__court__in=self.courts())
+
+
+class CasePayoutApprove(CasePayoutAction):
+    """Approve a prepared payout (the approver; never the one who prepared it)."""
+
+    @extend_schema(tags=FINANCE, request=None, responses={200: s.CasePayoutSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        return self.render(s.CasePayoutSerializer, services.case_payout_approve(payout=self.payout(pk),
+                                                                                actor=request.user))
+
+
+class CasePayoutExecute(CasePayoutAction):
+    """Record an approved payout as made, or paid into escrow (finance; neither preparer nor approver)."""
+
+    @extend_schema(tags=FINANCE, request=s.CasePayoutExecuteSerializer, responses={200: s.CasePayoutSerializer,
+                                                                                   **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        done = services.case_payout_execute(payout=self.payout(pk), actor=request.user,
+                                            **self.parse(s.CasePayoutExecuteSerializer))
+        return self.render(s.CasePayoutSerializer, done)
+
+
+class CasePayoutCancel(CasePayoutAction):
+    """Cancel a payout not yet made, with a reason."""
+
+    @extend_schema(tags=FINANCE, request=s.ReasonSerializer, responses={200: s.CasePayoutSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        done = services.case_payout_cancel(payout=self.payout(pk), actor=request.user, **self.parse(s.ReasonSerializer))
+        return self.render(s.CasePayoutSerializer, done)
+
+
+class PayoutDelayCreate(CaseFundsView):
+    """Ask to delay the payout of the case's funds for a listed reason."""
+
+    @extend_schema(tags=FINANCE, request=s.PayoutDelayInSerializer, responses={201: s.PayoutDelaySerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        delay = services.payout_delay_request(case=self.case(pk), actor=request.user,
+                                              **self.parse(s.PayoutDelayInSerializer))
+        return self.render(s.PayoutDelaySerializer, delay, status.HTTP_201_CREATED)
+
+
+class PayoutDelayDecide(CaseFundsView):
+    """Approve or refuse a delay (the approver; not the one who asked)."""
+
+    @extend_schema(tags=FINANCE, request=s.PayoutDelayDecideSerializer,
+                   responses={200: s.PayoutDelaySerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        delay = get_object_or_404(PayoutDelay, pk=pk, case__court__in=self.courts())
+        done = services.payout_delay_decide(delay=delay, actor=request.user,
+                                            **self.parse(s.PayoutDelayDecideSerializer))
+        return self.render(s.PayoutDelaySerializer, done)
+
+
+class PayoutDelayEnd(CaseFundsView):
+    """The reason for the delay has ended: the funds are due within 10 days."""
+
+    @extend_schema(tags=FINANCE, request=s.PayoutDelayEndSerializer, responses={200: s.PayoutDelaySerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        delay = get_object_or_404(PayoutDelay, pk=pk, case__court__in=self.courts())
+        done = services.payout_delay_end(delay=delay, actor=request.user, **self.parse(s.PayoutDelayEndSerializer))
+        return self.render(s.PayoutDelaySerializer, done)
+
+
+
+# --- reconciliation ---------------------------------------------------------------------------------------------
+
+
+class ReconciliationExceptionList(FinanceView):
+    """Differences between the ledger and the gateways; ?status=open (default), resolved or all."""
+
+    @extend_schema(tags=FINANCE, parameters=[OpenApiParameter("status", str, enum=["open", "resolved", "all"])],
+                   responses={200: s.ReconciliationExceptionSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        wanted = request.query_params.get("status", "open")
+        return self.paginated(s.ReconciliationExceptionSerializer, selectors.reconciliation_exceptions(
+            request.user, "" if wanted == "all" else wanted))
+
+
+class ReconciliationExceptionResolve(FinanceView):
+    """Resolve a difference with the reason found (finance staff)."""
+
+    @extend_schema(tags=FINANCE, request=s.ReasonSerializer, responses={200: s.ReconciliationExceptionSerializer,
+                                                                        **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        exc = get_object_or_404(selectors.reconciliation_exceptions(request.user, ""), pk=pk)
+        done = reconciliation.exception_resolve(exception=exc, actor=request.user, **self.parse(s.ReasonSerializer))
+        return self.render(s.ReconciliationExceptionSerializer, done)
+
+
+class ReconciliationRunCreate(FinanceView):
+    """Reconcile one gateway up to the end of a day now (finance staff); the clock does it daily."""
+
+    @extend_schema(tags=FINANCE, request=s.ReconcileInSerializer, responses={201: s.ReconciliationRunSerializer,
+                                                                             **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = self.parse(s.ReconcileInSerializer)
+        if data["gateway"] == "stripe":
+            reconciliation.stripe_records_fetch()
+        run = reconciliation.reconcile(gateway=data["gateway"], day=data["day"], actor=request.user)
+        return self.render(s.ReconciliationRunSerializer, run, status.HTTP_201_CREATED)

@@ -9,9 +9,13 @@ class SettlementConfig(AppConfig):
     def ready(self) -> None:
         from core import audit, jobs
         from settlement import jobs as settlement_jobs
+        from settlement import reconciliation
         from settlement.services import AUDIT_ACTIONS
 
         audit.register_actions(AUDIT_ACTIONS)
+        audit.register_actions(reconciliation.AUDIT_ACTIONS)
         jobs.register("settlement.settle", settlement_jobs.settle)
         jobs.register("settlement.alerts", settlement_jobs.alerts)
         jobs.register("settlement.reminders", settlement_jobs.reminders)
+        jobs.register("settlement.objections", settlement_jobs.objections)
+        jobs.register("settlement.reconcile", settlement_jobs.reconcile)

@@ -1,6 +1,6 @@
 """Clock jobs of the settlement app (run by `manage.py run_clock`); each is idempotent."""
 
-from settlement import services
+from settlement import reconciliation, services
 
 
 def settle() -> int:
@@ -16,3 +16,13 @@ def alerts() -> int:
 def reminders() -> int:
     """Balance reminders at their milestones."""
     return services.send_balance_reminders()
+
+
+def objections() -> int:
+    """Objections to distribution plans whose counter-objection or suit window has passed (CPLI art.510)."""
+    return services.objections_expire()
+
+
+def reconcile() -> int:
+    """Once a day: the ledger against Stripe's balance transactions and the imported bank statements."""
+    return reconciliation.reconcile_daily()

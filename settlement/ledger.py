@@ -21,6 +21,7 @@ from django.db import IntegrityError, models, transaction
 from auction.models import Case
 from settlement.models import (
     BalancePayment,
+    CasePayout,
     Deposit,
     LedgerAccount,
     LedgerEntry,
@@ -88,6 +89,17 @@ def unmatched_receipts() -> LedgerAccount:
     return _account("unmatched_receipts", K.UNMATCHED_RECEIPTS)
 
 
+def creditor_payables() -> LedgerAccount:
+    """Case funds approved for payment to a payee of a distribution plan and not yet paid. Liability."""
+    return _account("creditor_payables", K.CREDITOR_PAYABLES)
+
+
+def court_fees() -> LedgerAccount:
+    """The court's own fee income (the enforcement application fee, FEE art.14) taken from case
+    funds; the money stays in the court's bank account. Liability to the treasury."""
+    return _account("court_fees", K.COURT_FEES)
+
+
 def virtual_account_number(case: Case) -> str:
     """一案一账号: the case's virtual sub-account number, derived from the case so that it never
     changes: the bank's prefix, the case id on ten digits and a Luhn check digit."""
@@ -123,7 +135,8 @@ def _signature(pairs: list[tuple[int, int]]) -> Counter[tuple[int, int]]:
 
 def post(*, kind: str, key: str, legs: list[Leg], actor: Any, memo: str = "", deposit: Deposit | None = None,
          receipt: Receipt | None = None, payout: Payout | None = None,
-         balance_payment: BalancePayment | None = None, case: Case | None = None) -> LedgerTransaction:
+         balance_payment: BalancePayment | None = None, case: Case | None = None,
+         case_payout: CasePayout | None = None) -> LedgerTransaction:
     """Post one balanced transaction. Must run inside the caller's transaction.atomic()."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger.post() must run inside transaction.atomic()")
@@ -142,7 +155,7 @@ def post(*, kind: str, key: str, legs: list[Leg], actor: Any, memo: str = "", de
         return existing
     txn = LedgerTransaction.objects.create(
         kind=kind, idempotency_key=key, memo=memo[:200], actor_label=_actor_label(actor), deposit=deposit,
-        receipt=receipt, payout=payout, balance_payment=balance_payment, case=case)
+        receipt=receipt, payout=payout, balance_payment=balance_payment, case=case, case_payout=case_payout)
     LedgerEntry.objects.bulk_create([LedgerEntry(transaction=txn, account=leg.account, amount_fen=leg.amount_fen)
                                      for leg in legs])
     deltas: dict[int, int] = {}

@@ -132,6 +132,10 @@ class LedgerTransaction(AppendOnly):
         BALANCE_PAYMENT = "balance_payment", _("Balance payment received")
         BALANCE_REFUND = "balance_refund", _("Balance payment refunded")
         PAYOUT = "payout", _("Payout made")
+        FORFEIT_TO_CASE = "forfeit_to_case", _("Forfeited deposits applied to the distribution")
+        CASE_PAYOUT_APPROVED = "case_payout_approved", _("Case payout approved")
+        CASE_PAYOUT_CANCELLED = "case_payout_cancel", _("Approved case payout cancelled")
+        CASE_PAYOUT = "case_payout", _("Case payout made")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
@@ -148,6 +152,8 @@ class LedgerTransaction(AppendOnly):
                                         on_delete=models.PROTECT, related_name="ledger_transactions")
     case = models.ForeignKey("auction.Case", verbose_name=_("case"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="ledger_transactions")
+    case_payout = models.ForeignKey("CasePayout", verbose_name=_("case payout"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="ledger_transactions")
 
     class Meta:
         verbose_name = _("ledger transaction")
@@ -537,6 +543,8 @@ class SettlementAlert(models.Model):
         APPLY_OVERDUE = "apply_overdue", _("Winning deposit not moved to the case account within 24 hours (WP art.25)")
         SETTLE_MISSING = "settle_missing", _("Round sold but deposits not settled within 24 hours")
         PAYOUT_OVERDUE = "payout_overdue", _("Payout not made within 24 hours")
+        CASE_PAYOUT_OVERDUE = "case_payout_overdue", _(
+            "Case funds not paid out within 30 days (or 10 days after a delay ended)")
         BALANCE_OVERDUE = "balance_overdue", _("Balance overdue")
 
     key = models.CharField(_("key"), max_length=80, unique=True)
@@ -590,3 +598,413 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+# --- case funds: costs, the distribution plan, payouts (docs/distribution.md) ------------------------------
+
+
+class CaseCost(models.Model):
+    """An execution cost of the case, paid first from the proceeds (CPLI art.508; RP art.33; WP art.7).
+    The enforcement application fee is not entered here: the plan computes it (FEE art.14)."""
+
+    class Kind(models.TextChoices):
+        AUCTION = "auction", _("Actual costs of the auction")
+        APPRAISAL = "appraisal", _("Appraisal fee")
+        INQUIRY = "inquiry", _("Online inquiry fee")
+        AUXILIARY = "auxiliary", _("Auxiliary costs")
+        STORAGE = "storage", _("Storage costs")
+        OTHER = "other", _("Other execution costs")
+
+    case = models.ForeignKey("auction.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="costs")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    payee_name = models.CharField(_("payee"), max_length=140)
+    payee_account = models.CharField(_("payee's account"), max_length=60, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("entered at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("execution cost")
+        verbose_name_plural = _("execution costs")
+        ordering = ["case", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="case_cost_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_kind_display()} {self.amount_fen}"
+
+
+class DistributionPlan(models.Model):
+    """One version of a case's distribution plan (分配方案, CPLI arts.508–510): built from the case's
+    costs and claims, served on every creditor and the debtor, then carried out line by line. A
+    revision after an objection is a new version; the old one is superseded."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("plan status", "Draft")
+        SERVED = "served", pgettext_lazy("plan status", "Served")
+        SUPERSEDED = "superseded", pgettext_lazy("plan status", "Superseded")
+
+    class Mode(models.TextChoices):
+        PRO_RATA = "pro_rata", _("Pro rata (natural person or other organisation, CPLI art.508)")
+        SEIZURE_ORDER = "seizure_order", _("By seizure order (company debtor, CPLI arts.511–514)")
+
+    case = models.ForeignKey("auction.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="distribution_plans")
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    mode = models.CharField(_("ordinary claims"), max_length=14, choices=Mode.choices)
+    available_fen = models.BigIntegerField(_("funds to distribute (fen)"))
+    paid_before_fen = models.BigIntegerField(_("already paid under earlier versions (fen)"), default=0)
+    forfeit_moved_fen = models.BigIntegerField(_("forfeited deposits moved into the case account (fen)"), default=0)
+    interest_stop_on = models.DateField(_("sale ruling took effect on"), null=True, blank=True,
+                                        help_text=_("Late-performance interest stops on this day (LI art.3)."))
+    application_fee_fen = models.BigIntegerField(_("enforcement application fee (fen)"), default=0)
+    note = models.TextField(_("reason for this version"), blank=True)
+    based_on = models.ForeignKey("self", verbose_name=_("revises"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="revisions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("drawn up by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("drawn up at"), default=clock.now)
+    served_on = models.DateField(_("served on"), null=True, blank=True)
+    statement_pdf = models.BinaryField(_("distribution statement (PDF)"), blank=True, default=b"")
+    statement_sha256 = models.CharField(_("statement SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("distribution plan")
+        verbose_name_plural = _("distribution plans")
+        ordering = ["case", "-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="unique_plan_version")]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"
+
+
+class DistributionLine(models.Model):
+    """One line of a plan, in payment order. `key` names what the line pays across versions
+    ("claim:12:priority", "cost:3", "fee", "surplus"), so payouts made under an earlier version count
+    against the same line of the next."""
+
+    class Tier(models.TextChoices):
+        COST = "cost", _("Execution costs")
+        PRIORITY = "priority", _("Priority claims")
+        ORDINARY = "ordinary", _("Ordinary claims")
+        INTEREST = "interest", _("Late-performance interest")
+        SURPLUS = "surplus", _("Surplus to the debtor")
+
+    plan = models.ForeignKey(DistributionPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(_("position"))
+    key = models.CharField(_("key"), max_length=60)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    rank = models.CharField(_("rank"), max_length=30, blank=True)
+    claim = models.ForeignKey("auction.Claim", verbose_name=_("claim"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="distribution_lines")
+    cost = models.ForeignKey(CaseCost, verbose_name=_("cost"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="distribution_lines")
+    payee_name = models.CharField(_("payee"), max_length=140)
+    payee_account = models.CharField(_("payee's account"), max_length=60, blank=True)
+    claimed_fen = models.BigIntegerField(_("claimed (fen)"))
+    allocated_fen = models.BigIntegerField(_("allocated (fen)"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("distribution line")
+        verbose_name_plural = _("distribution lines")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="unique_plan_line_key"),
+            models.CheckConstraint(condition=Q(allocated_fen__gte=0) & Q(allocated_fen__lte=models.F("claimed_fen")),
+                                   name="line_allocation_within_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.payee_name} · {self.get_tier_display()}"
+
+
+class PlanService(models.Model):
+    """Service of a plan version on one party; the objection window runs 15 days from it (CPLI
+    art.509)."""
+
+    plan = models.ForeignKey(DistributionPlan, verbose_name=_("plan"), on_delete=models.CASCADE,
+                             related_name="services")
+    party = models.ForeignKey("auction.Party", verbose_name=_("party"), on_delete=models.PROTECT, related_name="+")
+    served_on = models.DateField(_("served on"))
+    objection_due = models.DateField(_("objections due by"))
+
+    class Meta:
+        verbose_name = _("service of the plan")
+        verbose_name_plural = _("services of the plan")
+        ordering = ["plan", "party"]
+        constraints = [models.UniqueConstraint(fields=["plan", "party"], name="unique_plan_service")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} → {self.party}"
+
+
+class PlanObjection(models.Model):
+    """A written objection to a plan line (CPLI arts.509–510): the other parties may counter-object
+    within 15 days; with no counter-objection the plan is revised; with one, the objector must sue
+    within 15 days or the plan is carried out as it stands. While it is open the disputed amount of
+    the line is held back; everything else can be paid."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", pgettext_lazy("objection status", "Filed; counter-objections open")
+        COUNTERED = "countered", pgettext_lazy("objection status", "Counter-objected; suit window open")
+        SUED = "sued", pgettext_lazy("objection status", "Suit filed; amount held")
+        UPHELD = "upheld", pgettext_lazy("objection status", "No counter-objection; plan to be revised")
+        LAPSED = "lapsed", pgettext_lazy("objection status", "No suit in time; plan carried out")
+        DECIDED = "decided", pgettext_lazy("objection status", "Decided by the court")
+        WITHDRAWN = "withdrawn", pgettext_lazy("objection status", "Withdrawn")
+
+    OPEN: ClassVar[tuple[str, ...]] = (Status.FILED, Status.COUNTERED, Status.SUED)
+
+    plan = models.ForeignKey(DistributionPlan, verbose_name=_("plan"), on_delete=models.PROTECT,
+                             related_name="objections")
+    line = models.ForeignKey(DistributionLine, verbose_name=_("disputed line"), on_delete=models.PROTECT,
+                             related_name="objections")
+    objector = models.ForeignKey("auction.Party", verbose_name=_("objector"), on_delete=models.PROTECT,
+                                 related_name="+")
+    disputed_fen = models.BigIntegerField(_("disputed amount (fen)"))
+    grounds = models.TextField(_("grounds"))
+    filed_on = models.DateField(_("filed on"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.FILED)
+    counter_due = models.DateField(_("counter-objections due by"))
+    counter_party = models.ForeignKey("auction.Party", verbose_name=_("counter-objector"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    countered_on = models.DateField(_("counter-objected on"), null=True, blank=True)
+    suit_due = models.DateField(_("suit due by"), null=True, blank=True)
+    sued_on = models.DateField(_("suit filed on"), null=True, blank=True)
+    suit_reference = models.CharField(_("suit case number"), max_length=60, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("objection to the plan")
+        verbose_name_plural = _("objections to the plan")
+        ordering = ["plan", "id"]
+        constraints = [models.CheckConstraint(condition=Q(disputed_fen__gt=0), name="objection_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.objector} ({self.get_status_display()})"
+
+
+class CaseStay(models.Model):
+    """A period during which enforcement of the case was stayed. Late-performance interest does not
+    run during a stay the debtor did not ask for (LI art.3); a stay at the debtor's request counts."""
+
+    case = models.ForeignKey("auction.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="stays")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    requested_by_debtor = models.BooleanField(_("requested by the debtor"), default=False)
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("stay of enforcement")
+        verbose_name_plural = _("stays of enforcement")
+        ordering = ["case", "first_day"]
+        constraints = [models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")),
+                                              name="stay_ends_after_it_starts")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.first_day}–{self.last_day}"
+
+
+class PayoutDelay(models.Model):
+    """A listed reason to pay a case's funds later than 30 days after they arrived, approved by the
+    head of the enforcement bureau or the court leader in charge; once it ends, payment is due within
+    10 days (EF)."""
+
+    class Reason(models.TextChoices):
+        DISTRIBUTION = "distribution", _("A distribution is needed (案款分配)")
+        FUNDS_FROZEN = "funds_frozen", _("The applicant's funds are frozen or preserved in other proceedings")
+        NOT_COLLECTED = "not_collected", _("The applicant did not collect after notice")
+        CASE_SUSPENDED = "case_suspended", _("The case is suspended or stayed")
+        OTHER = "other", _("Other good reason")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("delay status", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("delay status", "Approved")
+        REFUSED = "refused", pgettext_lazy("delay status", "Refused")
+        ENDED = "ended", pgettext_lazy("delay status", "Ended")
+
+    case = models.ForeignKey("auction.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="payout_delays")
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("explanation"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    ended_on = models.DateField(_("reason ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payout delay")
+        verbose_name_plural = _("payout delays")
+        ordering = ["case", "-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_reason_display()}"
+
+
+class CasePayout(models.Model):
+    """A payment of case funds to a payee of the plan (案款发放). Two-person rule: an enforcement
+    officer prepares it, an approver (head of the enforcement bureau) approves it, finance executes
+    it — three different people. Escrow (提存) when the payee cannot receive."""
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", pgettext_lazy("case payout status", "Prepared; awaiting approval")
+        APPROVED = "approved", pgettext_lazy("case payout status", "Approved; awaiting payment")
+        PAID = "paid", pgettext_lazy("case payout status", "Paid")
+        ESCROWED = "escrowed", pgettext_lazy("case payout status", "Paid into escrow (提存)")
+        CANCELLED = "cancelled", pgettext_lazy("case payout status", "Cancelled")
+
+    class Method(models.TextChoices):
+        BANK = "bank", _("Bank transfer")
+        COURT_FEES = "court_fees", _("Transfer to the court's fee account")
+
+    case = models.ForeignKey("auction.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="case_payouts")
+    line = models.ForeignKey(DistributionLine, verbose_name=_("plan line"), on_delete=models.PROTECT,
+                             related_name="payouts")
+    line_key = models.CharField(_("line key"), max_length=60, db_index=True)
+    reference = models.CharField(_("payment reference"), max_length=16, unique=True)
+    method = models.CharField(_("method"), max_length=12, choices=Method.choices, default=Method.BANK)
+    payee_name = models.CharField(_("payee"), max_length=140)
+    payee_account = models.CharField(_("payee's account"), max_length=60, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREPARED,
+                              db_index=True)
+    due_on = models.DateField(_("due by"), null=True, blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prepared by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(_("prepared at"), default=clock.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    executed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("executed by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    external_ref = models.CharField(_("bank reference"), max_length=120, blank=True)
+    escrow_reason = models.CharField(_("why in escrow"), max_length=300, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("case payout")
+        verbose_name_plural = _("case payouts")
+        ordering = ["-prepared_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="case_payout_amount_positive"),
+            # the two-person rule, as the database's last word (services check it with a message)
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("prepared_by")),
+                                   name="case_payout_approver_not_preparer"),
+            models.CheckConstraint(condition=Q(executed_by__isnull=True) | (
+                ~Q(executed_by=models.F("prepared_by")) & ~Q(executed_by=models.F("approved_by"))),
+                name="case_payout_executor_not_preparer_or_approver"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+# --- reconciliation (docs/reconciliation.md) --------------------------------------------------------------
+
+
+class GatewayRecord(models.Model):
+    """A movement as the gateway itself reports it: a Stripe balance transaction fetched through the
+    API, or a line of an imported bank statement (credits and debits). Reconciliation compares these
+    with the ledger's movements on the gateway's clearing account."""
+
+    gateway = models.CharField(_("gateway"), max_length=20, choices=Gateway.choices)
+    external_id = models.CharField(_("gateway's id"), max_length=120)
+    reference = models.CharField(_("matching reference"), max_length=120, db_index=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))  # money in positive, out negative
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    occurred_at = models.DateTimeField(_("occurred at"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    statement = models.ForeignKey(BankStatement, verbose_name=_("bank statement"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="gateway_records")
+    fetched_at = models.DateTimeField(_("recorded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("gateway record")
+        verbose_name_plural = _("gateway records")
+        ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "external_id"], name="unique_gateway_record")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.external_id} {self.amount_fen}"
+
+
+class ReconciliationRun(models.Model):
+    """One run of the daily reconciliation of a gateway up to the end of `day`."""
+
+    gateway = models.CharField(_("gateway"), max_length=20, choices=Gateway.choices)
+    day = models.DateField(_("up to the end of"))
+    started_at = models.DateTimeField(_("started at"), default=clock.now)
+    started_by = models.CharField(_("started by"), max_length=150)
+    gateway_count = models.PositiveIntegerField(_("gateway movements"), default=0)
+    ledger_count = models.PositiveIntegerField(_("ledger movements"), default=0)
+    matched_count = models.PositiveIntegerField(_("matched"), default=0)
+    exception_count = models.PositiveIntegerField(_("exceptions open"), default=0)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.day}"
+
+
+class ReconciliationException(models.Model):
+    """A difference between the ledger and a gateway. One per gateway, kind and reference: a re-run
+    finds the same one again instead of adding another; it is resolved by a person with a reason, or
+    by the run that no longer finds the difference."""
+
+    class Kind(models.TextChoices):
+        UNMATCHED_RECEIPT = "unmatched_receipt", _("Receipt not matched to a case (claim queue)")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amounts differ between the gateway and the ledger")
+        DUPLICATE = "duplicate", _("Recorded more than once")
+        GATEWAY_ONLY = "gateway_only", _("Money at the gateway with no ledger entry")
+        LEDGER_ONLY = "ledger_only", _("Ledger entry with no money at the gateway")
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("exception status", "Open")
+        RESOLVED = "resolved", pgettext_lazy("exception status", "Resolved")
+
+    gateway = models.CharField(_("gateway"), max_length=20, choices=Gateway.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reference = models.CharField(_("reference"), max_length=120)
+    gateway_amount_fen = models.BigIntegerField(_("gateway amount (fen)"), null=True, blank=True)
+    ledger_amount_fen = models.BigIntegerField(_("ledger amount (fen)"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    court = models.ForeignKey("auction.Court", verbose_name=_("court"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="reconciliation_exceptions")
+    first_run = models.ForeignKey(ReconciliationRun, verbose_name=_("found by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    last_run = models.ForeignKey(ReconciliationRun, verbose_name=_("last seen by"), on_delete=models.PROTECT,
+                                 related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN,
+                              db_index=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.CharField(_("resolved by"), max_length=150, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation exception")
+        verbose_name_plural = _("reconciliation exceptions")
+        ordering = ["status", "-id"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "kind", "reference"],
+                                               name="unique_reconciliation_exception")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.kind} {self.reference}"

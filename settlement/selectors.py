@@ -8,24 +8,34 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
-from auction.models import AuctionRound, Case, Court
+from auction.models import AuctionRound, Case, Court, Party
 from auction.selectors import courts_of
 from core import clock, days
 from settlement import gateways
 from settlement.models import (
     BalanceDue,
     BalancePayment,
+    CasePayout,
     Deposit,
+    DistributionLine,
+    DistributionPlan,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     Payout,
+    PayoutDelay,
+    PlanObjection,
+    PlanService,
     Receipt,
+    ReconciliationException,
+    ReconciliationRun,
     RoundPaymentSettings,
     SettlementAlert,
 )
@@ -204,6 +214,199 @@ def visible_case(user: Any, pk: int) -> Case | None:
     return Case.objects.filter(pk=pk, court__in=courts_of(user)).select_related("court").first()
 
 
+# --- case funds and the distribution plan ---------------------------------------------------------------------
+
+CP = CasePayout.Status
+COMMITTED = (CP.APPROVED, CP.PAID, CP.ESCROWED)  # left the case account
+PAYOUT_WITHIN_DAYS = 30  # EF: from the notice that the funds arrived
+PAYOUT_AFTER_DELAY_DAYS = 10  # EF: once the reason for a delay has ended
+HOLDING = (PlanObjection.Status.FILED, PlanObjection.Status.COUNTERED, PlanObjection.Status.SUED,
+           PlanObjection.Status.UPHELD)  # upheld: held until the revised version is served
+
+
+def debtor_of(case: Case) -> Party | None:
+    return case.parties.filter(role=Party.Role.DEBTOR).order_by("id").first()
+
+
+def case_payouts_committed_fen(case: Case) -> int:
+    """Case payouts approved or executed: money that has left the case account for a payee."""
+    return _sum(CasePayout.objects.filter(case=case, status__in=COMMITTED))
+
+
+def lot_proceeds(case: Case) -> dict[str, int]:
+    """The sale price of each of the case's lots sold and paid for: what a security right on that lot
+    can take with priority."""
+    rows = (BalanceDue.objects.filter(round__lot__case=case, status=BalanceDue.Status.PAID)
+            .values_list("round__lot_id").annotate(total=Sum("price_fen")))
+    return {f"lot:{lot_id}": int(total or 0) for lot_id, total in rows}
+
+
+def current_plan(case: Case) -> DistributionPlan | None:
+    return case.distribution_plans.filter(status=DistributionPlan.Status.SERVED).order_by("-version").first()
+
+
+def latest_plan(case: Case) -> DistributionPlan | None:
+    return case.distribution_plans.exclude(status=DistributionPlan.Status.SUPERSEDED).order_by("-version").first()
+
+
+def objection_deadline(plan: DistributionPlan) -> date | None:
+    return plan.services.aggregate(last=Max("objection_due"))["last"]
+
+
+def objection_windows_closed(plan: DistributionPlan, today: date | None = None) -> bool:
+    deadline = objection_deadline(plan)
+    today = today or clock.today()
+    return plan.status == DistributionPlan.Status.SERVED and deadline is not None and today > deadline
+
+
+def line_held_fen(line: DistributionLine) -> int:
+    """What open objections to the line hold back (CPLI art.510: escrowed during the suit)."""
+    return _sum(PlanObjection.objects.filter(line=line, status__in=HOLDING), "disputed_fen")
+
+
+def line_committed_fen(line: DistributionLine, excluding: CasePayout | None = None) -> int:
+    """Payouts of the line's key in this case under any version, not cancelled."""
+    qs = CasePayout.objects.filter(case_id=line.plan.case_id, line_key=line.key).exclude(status=CP.CANCELLED)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding.pk)
+    return _sum(qs)
+
+
+def line_payable_fen(line: DistributionLine, excluding: CasePayout | None = None) -> int:
+    """What the line can still be paid: its allocation less payouts made or under way for the same
+    key (under this or an earlier version) and less what objections hold back; never negative."""
+    return max(0, line.allocated_fen - line_committed_fen(line, excluding) - line_held_fen(line))
+
+
+@dataclass(frozen=True)
+class PlanLineView:
+    line: DistributionLine
+    held_fen: int
+    committed_fen: int
+    payable_fen: int
+
+
+def plan_lines(plan: DistributionPlan) -> list[PlanLineView]:
+    out = []
+    for line in plan.lines.select_related("claim", "cost").order_by("position"):
+        held, committed = line_held_fen(line), line_committed_fen(line)
+        out.append(PlanLineView(line, held, committed, max(0, line.allocated_fen - committed - held)))
+    return out
+
+
+def funds_arrived_on(case: Case) -> date | None:
+    """The day the last sale proceeds reached the case account (the finance office's notice)."""
+    last = (LedgerTransaction.objects.filter(case=case, kind__in=[
+        LedgerTransaction.Kind.DEPOSIT_APPLY, LedgerTransaction.Kind.BALANCE_PAYMENT]).order_by("-id").first())
+    return clock.local_date(last.created_at) if last else None
+
+
+def case_payout_due(case: Case) -> date | None:
+    """The case's funds are due out within 30 days of arriving; an approved delay suspends that, and
+    once its reason ends they are due within 10 days (EF). None while a delay runs or before funds."""
+    arrived = funds_arrived_on(case)
+    if arrived is None:
+        return None
+    delays = list(PayoutDelay.objects.filter(case=case, status__in=[PayoutDelay.Status.APPROVED,
+                                                                    PayoutDelay.Status.ENDED]))
+    if any(d.status == PayoutDelay.Status.APPROVED for d in delays):
+        return None
+    due = days.period_end(arrived, PAYOUT_WITHIN_DAYS)
+    for d in delays:
+        if d.ended_on is not None:
+            due = max(due, days.period_end(d.ended_on, PAYOUT_AFTER_DELAY_DAYS))
+    return due
+
+
+@dataclass(frozen=True)
+class CaseFunds:
+    case: Case
+    balance_fen: int  # what the case account holds now
+    forfeit_fen: int
+    committed_fen: int
+    due_on: date | None
+    plan: DistributionPlan | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on is not None and self.balance_fen > 0 and clock.today() > self.due_on
+
+
+def case_funds(case: Case) -> CaseFunds:
+    accounts = {a.code: a.balance_fen for a in LedgerAccount.objects.filter(
+        code__in=[f"case:{case.pk}", f"forfeit:{case.pk}"])}
+    return CaseFunds(case=case, balance_fen=-accounts.get(f"case:{case.pk}", 0),
+                     forfeit_fen=-accounts.get(f"forfeit:{case.pk}", 0),
+                     committed_fen=case_payouts_committed_fen(case), due_on=case_payout_due(case),
+                     plan=latest_plan(case))
+
+
+def finance_cases(user: Any) -> list[CaseFunds]:
+    """Every case of the user's courts with a case account, with its balance and payout deadline."""
+    cases = Case.objects.filter(court__in=courts_of(user), ledger_accounts__kind__in=[
+        LedgerAccount.Kind.CASE_FUNDS, LedgerAccount.Kind.FORFEIT_FUNDS]).distinct().select_related("court")
+    return [case_funds(c) for c in cases.order_by("-year", "-serial")]
+
+
+def case_payouts(user: Any, status: str = "") -> QuerySet[CasePayout]:
+    qs = CasePayout.objects.filter(case__court__in=courts_of(user)).select_related(
+        "case", "line", "prepared_by", "approved_by", "executed_by")
+    return qs.filter(status=status) if status else qs
+
+
+def payout_delays(user: Any) -> QuerySet[PayoutDelay]:
+    return PayoutDelay.objects.filter(case__court__in=courts_of(user)).select_related("case", "requested_by")
+
+
+def yuan_text(fen: int) -> str:
+    """Integer fen as exact yuan text with two decimals (−12345 → "-123.45")."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def case_funds_rows(user: Any) -> tuple[str, list[str], list[list[Any]]]:
+    """The case balances table of the finance dashboard, for export (amounts in yuan, exact)."""
+    headers = [str(_("Case")), str(_("Court")), str(_("Account reference")), str(_("Case account holds")),
+               str(_("Forfeits not distributed")), str(_("Paid out or approved")), str(_("Plan")),
+               str(_("Payout due by")), str(_("Overdue"))]
+    rows = []
+    for f in finance_cases(user):
+        account = LedgerAccount.objects.filter(code=f"case:{f.case.pk}").values_list("account_reference",
+                                                                                     flat=True).first()
+        rows.append([f.case.number, f.case.court.display_name, account or "", Decimal(yuan_text(f.balance_fen)),
+                     Decimal(yuan_text(f.forfeit_fen)), Decimal(yuan_text(f.committed_fen)),
+                     f"v{f.plan.version} {f.plan.get_status_display()}" if f.plan else "",
+                     f.due_on.isoformat() if f.due_on else "", str(_("yes")) if f.overdue else ""])
+    return str(_("Case balances")), headers, rows
+
+
+def case_payout_rows(user: Any) -> tuple[str, list[str], list[list[Any]]]:
+    headers = [str(_("Reference")), str(_("Case")), str(_("Payee")), str(_("Payee's account")), str(_("Amount")),
+               str(_("Status")), str(_("Due by")), str(_("Prepared by")), str(_("Approved by")),
+               str(_("Executed by")), str(_("Bank reference"))]
+    rows = []
+    for p in case_payouts(user).order_by("id"):
+        rows.append([p.reference, p.case.number, p.payee_name, p.payee_account, Decimal(yuan_text(p.amount_fen)),
+                     p.get_status_display(), p.due_on.isoformat() if p.due_on else "", str(p.prepared_by),
+                     str(p.approved_by or ""), str(p.executed_by or ""), p.external_ref])
+    return str(_("Case payouts")), headers, rows
+
+
+def reconciliation_exceptions(user: Any, status: str = "open") -> QuerySet[ReconciliationException]:
+    """Differences found by reconciliation, for the user's courts; those no court can be told for
+    (an unknown Stripe charge) go to every finance member and supervisor."""
+    qs = ReconciliationException.objects.filter(Q(court__in=courts_of(user)) | Q(court__isnull=True))
+    return (qs.filter(status=status) if status else qs).select_related("court", "last_run").order_by("-id")
+
+
+def reconciliation_runs() -> QuerySet[ReconciliationRun]:
+    return ReconciliationRun.objects.order_by("-started_at", "-id")
+
+
+def plan_services(plan: DistributionPlan) -> QuerySet[PlanService]:
+    return plan.services.select_related("party").order_by("party__role", "party_id")
+
+
 # --- check_ledger -----------------------------------------------------------------------------------------------
 
 
@@ -263,8 +466,13 @@ def check_ledger() -> LedgerCheck:
         t=Sum("amount_fen"))})
     paid = defaultdict(int, {g: int(t or 0) for g, t in Payout.objects.filter(status=Payout.Status.PAID)
                              .values_list("gateway").annotate(t=Sum("amount_fen"))})
+    bank_out = _sum(CasePayout.objects.filter(status__in=[CP.PAID, CP.ESCROWED], method=CasePayout.Method.BANK))
+    paid["bank_transfer"] += bank_out
     for key in sorted(set(received) | set(paid) | {a.gateway for a in accounts if a.kind == "gateway_clearing"}):
         expect(f"clearing:{key}", received[key] - paid[key], f"receipts less payouts made through {key}")
+    expect("creditor_payables", -_sum(CasePayout.objects.filter(status=CP.APPROVED)), "approved case payouts")
+    expect("court_fees", -_sum(CasePayout.objects.filter(status=CP.PAID, method=CasePayout.Method.COURT_FEES)),
+           "application fees taken")
     case_ids = {a.case_id for a in accounts if a.case_id} | set(
         Deposit.objects.filter(status__in=[D.APPLIED, D.FORFEITED]).values_list("round__lot__case_id", flat=True))
     for case_id in sorted(case_ids):
@@ -272,7 +480,10 @@ def check_ledger() -> LedgerCheck:
         # A deposit forfeited after it was applied left the case account for the earmark.
         balance_paid = _sum(BalancePayment.objects.filter(status=BalancePayment.Status.RECEIVED,
                                                           balance__round__lot__case_id=case_id))
-        expect(f"case:{case_id}", -(applied + balance_paid), f"applied deposits and balance payments of case {case_id}")
+        moved = _sum(DistributionPlan.objects.filter(case_id=case_id), "forfeit_moved_fen")
+        out = _sum(CasePayout.objects.filter(case_id=case_id, status__in=COMMITTED))
+        expect(f"case:{case_id}", -(applied + balance_paid + moved - out),
+               f"applied deposits, balance payments and forfeits moved in, less payouts, of case {case_id}")
         forfeited = _sum(Deposit.objects.filter(status=D.FORFEITED, round__lot__case_id=case_id))
-        expect(f"forfeit:{case_id}", -forfeited, f"forfeited deposits of case {case_id}")
+        expect(f"forfeit:{case_id}", -(forfeited - moved), f"forfeited deposits of case {case_id} not yet moved")
     return result

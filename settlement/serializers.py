@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,12 +15,22 @@ from settlement.models import (
     BalanceDue,
     BalancePayment,
     BankStatement,
+    CaseCost,
+    CasePayout,
+    CaseStay,
     Deposit,
+    DistributionLine,
+    DistributionPlan,
     ForfeitEarmark,
     Gateway,
     LedgerTransaction,
     Payout,
+    PayoutDelay,
+    PlanObjection,
+    PlanService,
     Receipt,
+    ReconciliationException,
+    ReconciliationRun,
     SettlementAlert,
 )
 from settlement.selectors import identities_visible, payer_sealed
@@ -312,3 +323,276 @@ class LedgerCheckSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "SettlementLedgerCheck"
+
+
+# --- case funds: costs, the distribution plan, payouts ---------------------------------------------------------
+
+
+class CaseCostSerializer(ModelSerializer):
+    kind = EnumField(CaseCost.Kind)
+
+    class Meta:
+        ref_name = "SettlementCaseCost"
+        model = CaseCost
+        fields = ["id", "kind", "description", "amount_fen", "payee_name", "payee_account", "created_at"]
+
+
+class CaseCostInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseCost.Kind.choices)
+    description = serializers.CharField(max_length=200)
+    amount_fen = FenField(min_value=1)
+    payee_name = serializers.CharField(max_length=140)
+    payee_account = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "SettlementCaseCostIn"
+
+
+class CaseStaySerializer(ModelSerializer):
+    class Meta:
+        ref_name = "SettlementCaseStay"
+        model = CaseStay
+        fields = ["id", "first_day", "last_day", "requested_by_debtor", "reason"]
+
+
+class CaseStayInSerializer(serializers.Serializer):
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    requested_by_debtor = serializers.BooleanField(default=False)
+    reason = serializers.CharField(max_length=200)
+
+    class Meta:
+        ref_name = "SettlementCaseStayIn"
+
+
+class PlanBuildSerializer(serializers.Serializer):
+    interest_stop_on = serializers.DateField(required=False, allow_null=True,
+                                             help_text="The day the sale ruling took effect (LI art.3).")
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "SettlementPlanBuild"
+
+
+class PlanServeSerializer(serializers.Serializer):
+    served_on = serializers.DateField()
+
+    class Meta:
+        ref_name = "SettlementPlanServe"
+
+
+class PlanLineSerializer(serializers.Serializer):
+    id = Int64Field(source="line.id")
+    position = serializers.IntegerField(source="line.position")
+    key = serializers.CharField(source="line.key")
+    tier = EnumField(DistributionLine.Tier, source="line.tier")
+    rank = serializers.CharField(source="line.rank")
+    payee_name = serializers.CharField(source="line.payee_name")
+    claimed_fen = FenField(source="line.claimed_fen")
+    allocated_fen = FenField(source="line.allocated_fen")
+    held_fen = FenField()
+    committed_fen = FenField()
+    payable_fen = FenField()
+    note = serializers.CharField(source="line.note")
+
+    class Meta:
+        ref_name = "SettlementPlanLine"
+
+
+class PlanServiceSerializer(ModelSerializer):
+    party_name = serializers.CharField(source="party.name")
+
+    class Meta:
+        ref_name = "SettlementPlanService"
+        model = PlanService
+        fields = ["party", "party_name", "served_on", "objection_due"]
+
+
+class ObjectionSerializer(ModelSerializer):
+    status = EnumField(PlanObjection.Status)
+
+    class Meta:
+        ref_name = "SettlementObjection"
+        model = PlanObjection
+        fields = ["id", "plan", "line", "objector", "disputed_fen", "grounds", "filed_on", "status", "counter_due",
+                  "counter_party", "countered_on", "suit_due", "sued_on", "suit_reference", "resolution",
+                  "resolved_on"]
+
+
+class ObjectionInSerializer(serializers.Serializer):
+    line = Int64Field()
+    objector = Int64Field(help_text="The party (id) who objects; the plan must have been served on it.")
+    disputed_fen = FenField(min_value=1)
+    grounds = serializers.CharField(max_length=2000)
+    filed_on = serializers.DateField()
+
+    class Meta:
+        ref_name = "SettlementObjectionIn"
+
+
+class CounterInSerializer(serializers.Serializer):
+    party = Int64Field()
+    countered_on = serializers.DateField()
+    grounds = serializers.CharField(max_length=2000)
+
+    class Meta:
+        ref_name = "SettlementCounterIn"
+
+
+class SuitInSerializer(serializers.Serializer):
+    sued_on = serializers.DateField()
+    suit_reference = serializers.CharField(max_length=60)
+
+    class Meta:
+        ref_name = "SettlementSuitIn"
+
+
+class ObjectionCloseInSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=[("decided", "decided"), ("withdrawn", "withdrawn")])
+    resolution = serializers.CharField(max_length=2000)
+
+    class Meta:
+        ref_name = "SettlementObjectionCloseIn"
+
+
+class CasePayoutSerializer(ModelSerializer):
+    status = EnumField(CasePayout.Status)
+    method = EnumField(CasePayout.Method)
+    case_number = serializers.CharField(source="case.number")
+
+    class Meta:
+        ref_name = "SettlementCasePayout"
+        model = CasePayout
+        fields = ["id", "reference", "case", "case_number", "line", "line_key", "method", "payee_name",
+                  "payee_account", "amount_fen", "status", "due_on", "prepared_by", "prepared_at", "approved_by",
+                  "approved_at", "executed_by", "executed_at", "external_ref", "escrow_reason", "cancel_reason"]
+
+
+class PayoutPrepareSerializer(serializers.Serializer):
+    amount_fen = FenField(min_value=1)
+    payee_account = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "SettlementPayoutPrepare"
+
+
+class CasePayoutExecuteSerializer(serializers.Serializer):
+    bank_reference = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    escrow_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "SettlementCasePayoutExecute"
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+    class Meta:
+        ref_name = "SettlementReason"
+
+
+class PayoutDelaySerializer(ModelSerializer):
+    reason = EnumField(PayoutDelay.Reason)
+    status = EnumField(PayoutDelay.Status)
+
+    class Meta:
+        ref_name = "SettlementPayoutDelay"
+        model = PayoutDelay
+        fields = ["id", "case", "reason", "note", "status", "requested_at", "decided_at", "ended_on"]
+
+
+class PayoutDelayInSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=PayoutDelay.Reason.choices)
+    note = serializers.CharField(max_length=1000)
+
+    class Meta:
+        ref_name = "SettlementPayoutDelayIn"
+
+
+class PayoutDelayDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "SettlementPayoutDelayDecide"
+
+
+class PayoutDelayEndSerializer(serializers.Serializer):
+    ended_on = serializers.DateField()
+
+    class Meta:
+        ref_name = "SettlementPayoutDelayEnd"
+
+
+class PlanSerializer(ModelSerializer):
+    status = EnumField(DistributionPlan.Status)
+    mode = EnumField(DistributionPlan.Mode)
+
+    class Meta:
+        ref_name = "SettlementPlan"
+        model = DistributionPlan
+        fields = ["id", "version", "status", "mode", "available_fen", "paid_before_fen", "forfeit_moved_fen",
+                  "interest_stop_on", "application_fee_fen", "note", "based_on", "created_at", "served_on",
+                  "statement_sha256"]
+
+
+class CaseFundsSerializer(serializers.Serializer):
+    case = Int64Field(source="case.id")
+    case_number = serializers.CharField(source="case.number")
+    balance_fen = FenField()
+    forfeit_fen = FenField()
+    committed_fen = FenField()
+    due_on = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "SettlementCaseFunds"
+
+
+class DistributionSerializer(serializers.Serializer):
+    funds = CaseFundsSerializer()
+    plan = PlanSerializer(allow_null=True)
+    lines = PlanLineSerializer(many=True)
+    services = PlanServiceSerializer(many=True)
+    objections = ObjectionSerializer(many=True)
+    costs = CaseCostSerializer(many=True)
+    stays = CaseStaySerializer(many=True)
+    payouts = CasePayoutSerializer(many=True)
+    delays = PayoutDelaySerializer(many=True)
+
+    class Meta:
+        ref_name = "SettlementDistribution"
+
+
+class ReconciliationExceptionSerializer(ModelSerializer):
+    kind = EnumField(ReconciliationException.Kind)
+    status = EnumField(ReconciliationException.Status)
+    gateway = EnumField(Gateway)
+
+    class Meta:
+        ref_name = "SettlementReconciliationException"
+        model = ReconciliationException
+        fields = ["id", "gateway", "kind", "reference", "gateway_amount_fen", "ledger_amount_fen", "detail", "court",
+                  "status", "resolution", "resolved_by", "resolved_at"]
+
+
+class ReconciliationRunSerializer(ModelSerializer):
+    gateway = EnumField(Gateway)
+
+    class Meta:
+        ref_name = "SettlementReconciliationRun"
+        model = ReconciliationRun
+        fields = ["id", "gateway", "day", "started_at", "started_by", "gateway_count", "ledger_count",
+                  "matched_count", "exception_count"]
+
+
+class ReconciledGateway(models.TextChoices):
+    BANK_TRANSFER = Gateway.BANK_TRANSFER.value, Gateway.BANK_TRANSFER.label
+    STRIPE = Gateway.STRIPE.value, Gateway.STRIPE.label
+
+
+class ReconcileInSerializer(serializers.Serializer):
+    gateway = EnumField(ReconciledGateway)
+    day = serializers.DateField()
+
+    class Meta:
+        ref_name = "SettlementReconcileIn"

@@ -24,17 +24,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from auction.models import AuctionRound, Case, Court, CourtMembership
+from auction import rules
+from auction.models import AuctionRound, Case, Claim, Court, CourtMembership, Party
 from auction.services import check_court_staff
 from core import audit, clock, days
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.money import format_fen
 from core.roles import Role, has_role
 from core.transitions import TransitionTable, transition
-from settlement import gateways, hooks, ledger, statements
+from settlement import distribution, exports, gateways, hooks, ledger, reconciliation, selectors, statements
 from settlement.gateways.base import GatewayError, GatewayStatus, Payable, PaymentStart, State
 from settlement.gateways.stripe_gateway import StripeGateway
 from settlement.ledger import Leg, case_account, forfeit_account, move, virtual_account_number
@@ -43,11 +45,20 @@ from settlement.models import (
     BalancePayment,
     BalanceReminder,
     BankStatement,
+    CaseCost,
+    CasePayout,
+    CaseStay,
     Deposit,
+    DistributionLine,
+    DistributionPlan,
     ForfeitEarmark,
     Gateway,
+    LedgerAccount,
     LedgerTransaction,
     Payout,
+    PayoutDelay,
+    PlanObjection,
+    PlanService,
     Receipt,
     RoundPaymentSettings,
     SettlementAlert,
@@ -109,6 +120,27 @@ AUDIT_ACTIONS = {
     "balance.paid": _("Balance paid in full"),
     "balance.default": _("Buyer defaulted"),
     "balance.payment_refund": _("Balance payment refunded"),
+    "case.cost_add": _("Execution cost recorded"),
+    "case.stay_add": _("Stay of enforcement recorded"),
+    "plan.build": _("Distribution plan drawn up"),
+    "plan.serve": _("Distribution plan served"),
+    "plan.supersede": _("Distribution plan superseded"),
+    "objection.file": _("Objection to the plan filed"),
+    "objection.counter": _("Counter-objection filed"),
+    "objection.sue": _("Objector's suit filed"),
+    "objection.upheld": _("Objection upheld (no counter-objection)"),
+    "objection.lapsed": _("Objection lapsed (no suit)"),
+    "objection.decided": _("Objection decided"),
+    "objection.withdrawn": _("Objection withdrawn"),
+    "case_payout.prepare": _("Case payout prepared"),
+    "case_payout.approve": _("Case payout approved"),
+    "case_payout.paid": _("Case payout made"),
+    "case_payout.escrowed": _("Case payout paid into escrow"),
+    "case_payout.cancel": _("Case payout cancelled"),
+    "payout_delay.request": _("Payout delay requested"),
+    "payout_delay.approve": _("Payout delay approved"),
+    "payout_delay.refuse": _("Payout delay refused"),
+    "payout_delay.end": _("Payout delay ended"),
 }
 
 
@@ -860,7 +892,8 @@ def _bank_line(statement: BankStatement, line: statements.StatementLine, actor: 
 def statement_import(*, court: Court, filename: str, content: bytes, actor: Any) -> BankStatement:
     """Import a bank statement (CSV or CAMT.053) of the court's account. Each credit is matched by its
     transfer reference AND amount AND the payer's real name (WP art.17) to a pending deposit or an open
-    balance, else it goes to the claim queue (认领). Debits are skipped. Importing the same file
+    balance, else it goes to the claim queue (认领). Every line, debits included, is kept as the
+    bank's record for reconciliation (settlement.reconciliation). Importing the same file
     again changes nothing; a line already imported from another file is recognised by its line key.
     Each line is settled in its own transaction, so an interrupted import resumes where it stopped."""
     check_finance(actor, court)
@@ -879,6 +912,7 @@ def statement_import(*, court: Court, filename: str, content: bytes, actor: Any)
         if created:
             audit.record(actor=actor, action="statement.import", obj=statement,
                          after={"filename": statement.filename, "sha256": digest, "lines": len(lines)})
+    reconciliation.records_from_statement(statement, lines)  # the bank's own record, debits included
     credits = [line for line in lines if line.amount_fen > 0]
     for line in credits:
         if not Receipt.objects.filter(gateway=Gateway.BANK_TRANSFER, external_ref=line.line_key).exists():
@@ -1341,11 +1375,21 @@ def raise_alerts(now: datetime | None = None) -> int:
         due_at = clock.local_midnight(b.due_on) + timedelta(days=1)
         raised += _raise(f"balance:{b.pk}:overdue", SettlementAlert.Kind.BALANCE_OVERDUE, b.round.lot.case.court,
                          due_at, round=b.round, balance=b)
+    # Case funds not paid out within 30 days of arriving, or 10 days after an approved delay ended (EF).
+    overdue_cases = set()
+    for case in Case.objects.filter(ledger_accounts__kind=LedgerAccount.Kind.CASE_FUNDS,
+                                    ledger_accounts__balance_fen__lt=0).select_related("court"):
+        funds = selectors.case_funds(case)
+        if funds.due_on is not None and funds.balance_fen > 0 and today > funds.due_on:
+            overdue_cases.add(f"case:{case.pk}:payout_overdue")
+            raised += _raise(f"case:{case.pk}:payout_overdue", SettlementAlert.Kind.CASE_PAYOUT_OVERDUE, case.court,
+                             clock.local_midnight(funds.due_on) + timedelta(days=1))
     for alert in SettlementAlert.objects.filter(resolved_at__isnull=True).select_related("deposit", "payout",
                                                                                           "balance"):
         gone = ((alert.deposit is not None and alert.deposit.status != D.HELD)
                 or (alert.payout is not None and alert.payout.status != Payout.Status.PENDING)
-                or (alert.balance is not None and alert.balance.status != BalanceDue.Status.OPEN))
+                or (alert.balance is not None and alert.balance.status != BalanceDue.Status.OPEN)
+                or (alert.kind == SettlementAlert.Kind.CASE_PAYOUT_OVERDUE and alert.key not in overdue_cases))
         if gone:
             alert.resolved_at = now
             alert.save(update_fields=["resolved_at"])
@@ -1374,11 +1418,598 @@ def send_balance_reminders(now: datetime | None = None) -> int:
     return created
 
 
+
+# --- case funds: execution costs and stays (docs/distribution.md) ---------------------------------------------
+
+
+def _lock_case(pk: int) -> Case:
+    """Case-level money serialises on the case row (docs/locking.md, row 1b): plan versions, payouts
+    and the forfeit transfer of one case never interleave."""
+    return Case.objects.select_for_update().select_related("court").get(pk=pk)
+
+
+def _user(actor: Any) -> Any:
+    return None if isinstance(actor, str) else actor
+
+
+def case_cost_add(*, case: Case, kind: str, description: str, amount_fen: int, payee_name: str, actor: Any,
+                  payee_account: str = "") -> CaseCost:
+    """Record an execution cost of the case (appraisal, inquiry, auxiliary, storage, the auction's
+    actual costs): paid first from the proceeds (CPLI art.508; RP art.33; WP art.7; EW art.34)."""
+    check_court_staff(actor, case.court)
+    problems = Problems()
+    if kind not in CaseCost.Kind.values:
+        problems.add(_("Choose a kind of cost."), code="bad_kind", field="kind")
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        problems.add(_("The amount must be more than zero."), code="bad_amount", field="amount_fen")
+    if not (description or "").strip():
+        problems.add(_("Describe the cost."), code="description_required", field="description")
+    if not (payee_name or "").strip():
+        problems.add(_("Name the payee."), code="payee_required", field="payee_name")
+    problems.raise_if_any()
+    with transaction.atomic():
+        _lock_case(case.pk)
+        cost = CaseCost.objects.create(case=case, kind=kind, description=description.strip()[:200],
+                                       amount_fen=amount_fen, payee_name=payee_name.strip()[:140],
+                                       payee_account=(payee_account or "").strip()[:60], created_by=_user(actor))
+        audit.record(actor=actor, action="case.cost_add", obj=cost,
+                     after={"kind": kind, "amount_fen": amount_fen, "payee": cost.payee_name})
+    return cost
+
+
+def case_stay_add(*, case: Case, first_day: Any, last_day: Any, requested_by_debtor: bool, reason: str,
+                  actor: Any) -> CaseStay:
+    """Record a stay of enforcement. Late-performance interest does not run during a stay the debtor
+    did not ask for (LI art.3)."""
+    check_court_staff(actor, case.court)
+    problems = Problems()
+    if first_day is None or last_day is None or last_day < first_day:
+        problems.add(_("The last day of the stay cannot be before its first day."), code="bad_period",
+                     field="last_day")
+    if not (reason or "").strip():
+        problems.add(_("Give the reason for the stay."), code="reason_required", field="reason")
+    problems.raise_if_any()
+    with transaction.atomic():
+        _lock_case(case.pk)
+        stay = CaseStay.objects.create(case=case, first_day=first_day, last_day=last_day,
+                                       requested_by_debtor=requested_by_debtor, reason=reason.strip()[:200],
+                                       created_by=_user(actor))
+        audit.record(actor=actor, action="case.stay_add", obj=stay,
+                     after={"first_day": first_day, "last_day": last_day, "requested_by_debtor": requested_by_debtor})
+    return stay
+
+
+# --- the distribution plan (CPLI arts.506–514) ------------------------------------------------------------------
+
+PL = DistributionPlan.Status
+OB = PlanObjection.Status
+PLAN_TRANSITIONS = TransitionTable("distribution plan", {PL.DRAFT: {PL.SERVED, PL.SUPERSEDED},
+                                                         PL.SERVED: {PL.SUPERSEDED}, PL.SUPERSEDED: set()})
+OBJECTION_TRANSITIONS = TransitionTable("objection", {
+    OB.FILED: {OB.COUNTERED, OB.UPHELD, OB.WITHDRAWN},
+    OB.COUNTERED: {OB.SUED, OB.LAPSED, OB.WITHDRAWN},
+    OB.SUED: {OB.DECIDED, OB.WITHDRAWN},
+    OB.UPHELD: set(), OB.LAPSED: set(), OB.DECIDED: set(), OB.WITHDRAWN: set(),
+})
+OBJECTION_DAYS = 15  # objection, counter-objection and suit windows (CPLI arts.509–510)
+
+
+def _claim_input(claim: Claim, stop_on: Any, stays: list[tuple[Any, Any]]) -> distribution.ClaimIn:
+    late = 0
+    if stop_on is not None and claim.performance_due_on is not None:
+        late = distribution.late_interest_fen(claim.principal_fen, claim.performance_due_on, stop_on, stays)
+    lapsed = False
+    if (claim.priority_class == Claim.PriorityClass.CONSTRUCTION_PRICE and claim.performance_due_on is not None
+            and claim.asserted_on is not None):
+        limit = rules.add_months(claim.performance_due_on, distribution.CONSTRUCTION_PRIORITY_MONTHS)
+        lapsed = claim.asserted_on > limit
+    return distribution.ClaimIn(
+        key=f"claim:{claim.pk}", priority_class=claim.priority_class, principal_fen=claim.principal_fen,
+        interest_fen=claim.interest_fen, late_interest_fen=late, registered_on=claim.registered_on,
+        seizure_order=claim.seizure_order, priority_lapsed=lapsed,
+        secured_lot=f"lot:{claim.secured_lot_id}" if claim.secured_lot_id else None, label=claim.creditor.name)
+
+
+def plan_build(*, case: Case, actor: Any, interest_stop_on: Any = None, note: str = "") -> DistributionPlan:
+    """Draw up a new version of the case's distribution plan from its execution costs, the
+    enforcement application fee (FEE art.14, on the applicant's claims) and its court-verified claims,
+    over everything the case account has received (applied deposits, balance payments and, moved in
+    now, forfeited deposits, WP art.24), in the legal order of settlement.distribution (CPLI arts.508,
+    511–514; LI arts.1–5; EW art.34). Late-performance interest stops on `interest_stop_on`, the day the
+    sale ruling took effect. A previous draft is superseded at once; a served version when this one
+    is served. Locks: case, ledger accounts, audit head."""
+    check_court_staff(actor, case.court)
+    with transaction.atomic():
+        case = _lock_case(case.pk)
+        debtor = selectors.debtor_of(case)
+        if debtor is None:
+            raise RuleViolation(_("Record the debtor of the case before drawing up a distribution plan."),
+                                code="no_debtor")
+        forfeit = forfeit_account(case)
+        moved = -ledger.balance_of(forfeit)
+        if moved > 0:
+            n = DistributionPlan.objects.filter(case=case).count() + 1
+            ledger.post(kind=TX.FORFEIT_TO_CASE, key=f"case:{case.pk}:forfeit_to_case:{n}", actor=actor, case=case,
+                        legs=move(moved, debit=forfeit, credit=case_account(case)),
+                        memo=f"{case.number} forfeited deposits to the distribution")
+        committed = selectors.case_payouts_committed_fen(case)
+        balance = -ledger.balance_of(case_account(case))
+        available = balance + committed
+        stays = [(s.first_day, s.last_day) for s in case.stays.filter(requested_by_debtor=False)]
+        claims = list(case.claims.filter(verified=True).select_related("creditor").order_by("id"))
+        applicant_total = sum(c.principal_fen + c.interest_fen for c in claims
+                              if c.creditor.role == Party.Role.APPLICANT)
+        fee = distribution.application_fee_fen(applicant_total)
+        costs = [distribution.CostIn(key="fee", amount_fen=fee, label=str(_("Enforcement application fee")))]
+        case_costs = list(case.costs.order_by("id"))
+        costs += [distribution.CostIn(key=f"cost:{c.pk}", amount_fen=c.amount_fen, label=c.description)
+                  for c in case_costs]
+        by_seizure = debtor.kind == Party.Kind.COMPANY
+        result = distribution.waterfall(
+            available, costs, [_claim_input(c, interest_stop_on, stays) for c in claims],
+            by_seizure_order=by_seizure, lot_proceeds=selectors.lot_proceeds(case))
+        version = (DistributionPlan.objects.filter(case=case).order_by("-version").values_list(
+            "version", flat=True).first() or 0) + 1
+        previous = DistributionPlan.objects.filter(case=case, status__in=[PL.DRAFT, PL.SERVED]).order_by(
+            "-version").first()
+        plan = DistributionPlan.objects.create(
+            case=case, version=version, mode=DistributionPlan.Mode.SEIZURE_ORDER if by_seizure
+            else DistributionPlan.Mode.PRO_RATA, available_fen=available, paid_before_fen=committed,
+            forfeit_moved_fen=moved, interest_stop_on=interest_stop_on, application_fee_fen=fee,
+            note=(note or "").strip(), based_on=previous, created_by=_user(actor))
+        claims_by_key = {f"claim:{c.pk}": c for c in claims}
+        costs_by_key = {f"cost:{c.pk}": c for c in case_costs}
+        lines = []
+        for position, a in enumerate(result.lines, start=1):
+            claim = claims_by_key.get(a.claim_key)
+            cost = costs_by_key.get(a.key)
+            if claim is not None:
+                payee = claim.creditor.name
+            elif cost is not None:
+                payee = cost.payee_name
+            elif a.key == "fee":
+                payee = str(_("%(court)s (court fees)") % {"court": case.court.display_name})
+            else:
+                payee = debtor.name
+            lines.append(DistributionLine(
+                plan=plan, position=position, key=a.key, tier=a.tier, rank=a.rank, claim=claim, cost=cost,
+                payee_name=payee[:140], payee_account=cost.payee_account if cost else "", claimed_fen=a.claimed_fen,
+                allocated_fen=a.allocated_fen, note=a.note[:300]))
+        DistributionLine.objects.bulk_create(lines)
+        if previous is not None and previous.status == PL.DRAFT:
+            _lock_plan(previous.pk)
+            transition(previous, PLAN_TRANSITIONS, PL.SUPERSEDED, actor=actor, action="plan.supersede",
+                       labels=dict(PL.choices))
+        audit.record(actor=actor, action="plan.build", obj=plan, after={
+            "version": version, "available_fen": available, "mode": plan.mode, "application_fee_fen": fee,
+            "surplus_fen": result.surplus_fen, "lines": len(lines), "interest_stop_on": interest_stop_on},
+            reason=plan.note)
+    return plan
+
+
+def _lock_plan(pk: int) -> DistributionPlan:
+    return DistributionPlan.objects.select_for_update().get(pk=pk)
+
+
+def plan_serve(*, plan: DistributionPlan, served_on: Any, actor: Any) -> DistributionPlan:
+    """Serve a draft plan on every creditor and the debtor (CPLI art.509): each may object in writing
+    within 15 days of service (the last day moved off a rest day, CPL art.85). The previous served
+    version is superseded; its unpaid lines are now paid under this one. Locks: case, plan, audit."""
+    check_court_staff(actor, plan.case.court)
+    if served_on is None or served_on > clock.today():
+        raise RuleViolation(_("The date of service cannot be in the future."), code="bad_date", field="served_on")
+    with transaction.atomic():
+        case = _lock_case(plan.case_id)
+        p = _lock_plan(plan.pk)
+        if served_on < clock.local_date(p.created_at):
+            raise RuleViolation(_("The plan cannot be served before it was drawn up."), code="bad_date",
+                                field="served_on")
+        for old in DistributionPlan.objects.filter(case=case, status=PL.SERVED).exclude(pk=p.pk):
+            _lock_plan(old.pk)
+            transition(old, PLAN_TRANSITIONS, PL.SUPERSEDED, actor=actor, action="plan.supersede",
+                       labels=dict(PL.choices))
+        due = days.period_end(served_on, OBJECTION_DAYS)
+        parties = Party.objects.filter(case=case).filter(
+            Q(role=Party.Role.DEBTOR) | Q(claims__case=case)).distinct()
+        for party in parties:
+            PlanService.objects.get_or_create(plan=p, party=party, defaults={"served_on": served_on,
+                                                                             "objection_due": due})
+        pdf = exports.plan_statement_pdf(p)
+        transition(p, PLAN_TRANSITIONS, PL.SERVED, actor=actor, action="plan.serve", labels=dict(PL.choices),
+                   extra_changes={"served_on": served_on, "statement_pdf": pdf,
+                                  "statement_sha256": hashlib.sha256(pdf).hexdigest()})
+    plan.refresh_from_db()
+    return plan
+
+
+def _lock_objection(pk: int) -> PlanObjection:
+    return PlanObjection.objects.select_for_update().select_related("plan", "line").get(pk=pk)
+
+
+def objection_file(*, plan: DistributionPlan, line: DistributionLine, objector: Party, disputed_fen: int,
+                   grounds: str, filed_on: Any, actor: Any) -> PlanObjection:
+    """A creditor or the debtor objects in writing to a line of a served plan within 15 days of
+    service (CPLI art.509). The other parties may counter-object within 15 days; until the
+    objection is settled the disputed amount of the line is held back. Late objections are refused.
+    Locks: case, plan, audit."""
+    check_court_staff(actor, plan.case.court)
+    with transaction.atomic():
+        _lock_case(plan.case_id)
+        p = _lock_plan(plan.pk)
+        problems = Problems()
+        service = PlanService.objects.filter(plan=p, party=objector).first()
+        if p.status != PL.SERVED:
+            problems.add(_("Only a served plan can be objected to."), code="plan_not_served")
+        elif service is None:
+            problems.add(_("The plan was not served on this party."), code="not_served", field="objector")
+        elif filed_on is None or filed_on > clock.today() or filed_on < service.served_on:
+            problems.add(_("The filing date must lie between the service and today."), code="bad_date",
+                         field="filed_on")
+        elif filed_on > service.objection_due:
+            problems.add(_("Objections were due by %(due)s (CPLI art.509); this one is late."),
+                         code="objection_late", params={"due": service.objection_due}, field="filed_on")
+        if line.plan_id != p.pk:
+            problems.add(_("Choose a line of this plan."), code="bad_line", field="line")
+        elif not isinstance(disputed_fen, int) or not 0 < disputed_fen <= line.allocated_fen:
+            problems.add(_("The disputed amount must be more than zero and at most the line's %(amount)s."),
+                         code="bad_amount", params={"amount": format_fen(line.allocated_fen)}, field="disputed_fen")
+        if not (grounds or "").strip():
+            problems.add(_("Give the grounds of the objection."), code="grounds_required", field="grounds")
+        problems.raise_if_any()
+        objection = PlanObjection.objects.create(
+            plan=p, line=line, objector=objector, disputed_fen=disputed_fen, grounds=grounds.strip(),
+            filed_on=filed_on, counter_due=days.period_end(filed_on, OBJECTION_DAYS), created_by=_user(actor))
+        audit.record(actor=actor, action="objection.file", obj=objection, after={
+            "line": line.key, "disputed_fen": disputed_fen, "filed_on": filed_on, "counter_due": objection.counter_due})
+    return objection
+
+
+def objection_counter(*, objection: PlanObjection, party: Party, countered_on: Any, grounds: str,
+                      actor: Any) -> PlanObjection:
+    """Another creditor or the debtor counter-objects within 15 days of being told of the objection
+    (CPLI art.510); the objector must then sue within 15 days. Locks: case, objection, audit."""
+    check_court_staff(actor, objection.plan.case.court)
+    with transaction.atomic():
+        _lock_case(objection.plan.case_id)
+        o = _lock_objection(objection.pk)
+        problems = Problems()
+        if party.pk == o.objector_id or not PlanService.objects.filter(plan=o.plan, party=party).exists():
+            problems.add(_("A counter-objection comes from another party the plan was served on."),
+                         code="bad_party", field="party")
+        if countered_on is None or countered_on > clock.today() or countered_on < o.filed_on:
+            problems.add(_("The date must lie between the objection and today."), code="bad_date", field="countered_on")
+        elif countered_on > o.counter_due:
+            problems.add(_("Counter-objections were due by %(due)s (CPLI art.510); this one is late."),
+                         code="counter_late", params={"due": o.counter_due}, field="countered_on")
+        if not (grounds or "").strip():
+            problems.add(_("Give the grounds of the counter-objection."), code="grounds_required", field="grounds")
+        problems.raise_if_any()
+        transition(o, OBJECTION_TRANSITIONS, OB.COUNTERED, actor=actor, action="objection.counter",
+                   labels=dict(OB.choices), reason=grounds.strip(), extra_changes={
+                       "counter_party": party, "countered_on": countered_on,
+                       "suit_due": days.period_end(countered_on, OBJECTION_DAYS)})
+    return o
+
+
+def objection_sue(*, objection: PlanObjection, sued_on: Any, suit_reference: str, actor: Any) -> PlanObjection:
+    """The objector sued the counter-objectors within 15 days (CPLI art.510): the disputed amount
+    stays held until the judgment. Locks: case, objection, audit."""
+    check_court_staff(actor, objection.plan.case.court)
+    with transaction.atomic():
+        _lock_case(objection.plan.case_id)
+        o = _lock_objection(objection.pk)
+        problems = Problems()
+        if o.status != OB.COUNTERED:
+            problems.add(_("A suit follows a counter-objection."), code="not_countered")
+        elif sued_on is None or sued_on > clock.today() or sued_on < (o.countered_on or o.filed_on):
+            problems.add(_("The date must lie between the counter-objection and today."), code="bad_date",
+                         field="sued_on")
+        elif o.suit_due is not None and sued_on > o.suit_due:
+            problems.add(_("The suit was due by %(due)s (CPLI art.510); the plan is carried out as it stands."),
+                         code="suit_late", params={"due": o.suit_due}, field="sued_on")
+        if not (suit_reference or "").strip():
+            problems.add(_("Give the case number of the suit."), code="reference_required", field="suit_reference")
+        problems.raise_if_any()
+        transition(o, OBJECTION_TRANSITIONS, OB.SUED, actor=actor, action="objection.sue", labels=dict(OB.choices),
+                   extra_changes={"sued_on": sued_on, "suit_reference": suit_reference.strip()[:60]})
+    return o
+
+
+def objection_close(*, objection: PlanObjection, target: str, resolution: str, actor: Any) -> PlanObjection:
+    """Close an objection: the judgment in the objector's suit (decided), or the objector's
+    withdrawal. A decision that changes amounts is carried out by a new plan version built from the
+    corrected claims. Locks: case, objection, audit."""
+    check_court_staff(actor, objection.plan.case.court)
+    if target not in (OB.DECIDED, OB.WITHDRAWN):
+        raise RuleViolation(_("Choose decided or withdrawn."), code="bad_target", field="target")
+    if not (resolution or "").strip():
+        raise RuleViolation(_("Record the judgment or the withdrawal."), code="resolution_required",
+                            field="resolution")
+    with transaction.atomic():
+        _lock_case(objection.plan.case_id)
+        o = _lock_objection(objection.pk)
+        transition(o, OBJECTION_TRANSITIONS, target, actor=actor, action=f"objection.{target}",
+                   labels=dict(OB.choices), reason=resolution.strip(),
+                   extra_changes={"resolution": resolution.strip(), "resolved_on": clock.today()})
+    return o
+
+
+def objections_expire(today: Any = None) -> int:
+    """Clock job (CPLI art.510): an objection nobody counter-objected to within 15 days is upheld (the
+    plan must be revised; its amount stays held until the new version is served); a counter-objected
+    one whose objector did not sue within 15 days lapses and the plan is carried out as it stands.
+    Idempotent. Returns the number changed."""
+    today = today or clock.today()
+    changed = 0
+    due = PlanObjection.objects.filter(Q(status=OB.FILED, counter_due__lt=today)
+                                       | Q(status=OB.COUNTERED, suit_due__lt=today))
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            o = _lock_objection(pk)
+            if o.status == OB.FILED and o.counter_due < today:
+                transition(o, OBJECTION_TRANSITIONS, OB.UPHELD, actor=CLOCK, action="objection.upheld",
+                           labels=dict(OB.choices), extra_changes={"resolved_on": today})
+                changed += 1
+            elif o.status == OB.COUNTERED and o.suit_due is not None and o.suit_due < today:
+                transition(o, OBJECTION_TRANSITIONS, OB.LAPSED, actor=CLOCK, action="objection.lapsed",
+                           labels=dict(OB.choices), extra_changes={"resolved_on": today})
+                changed += 1
+    return changed
+
+
+# --- case payouts: the two-person rule, delays and escrow (EF) --------------------------------------------------
+
+CP = CasePayout.Status
+CASE_PAYOUT_TRANSITIONS = TransitionTable("case payout", {
+    CP.PREPARED: {CP.APPROVED, CP.CANCELLED},
+    CP.APPROVED: {CP.PAID, CP.ESCROWED, CP.CANCELLED},
+    CP.PAID: set(), CP.ESCROWED: set(), CP.CANCELLED: set(),
+})
+PD = PayoutDelay.Status
+DELAY_TRANSITIONS = TransitionTable("payout delay", {PD.REQUESTED: {PD.APPROVED, PD.REFUSED},
+                                                     PD.APPROVED: {PD.ENDED}, PD.REFUSED: set(), PD.ENDED: set()})
+
+
+def check_approver(actor: Any, court: Court) -> None:
+    """Approvals of payouts and of their delays: the head of the enforcement bureau or the court
+    leader in charge (role `approver`), of the payout's court."""
+    if isinstance(actor, str) or actor is None or not has_role(actor, Role.APPROVER):
+        raise PermissionDenied(_("Only the head of the enforcement bureau (approver) may approve this."),
+                               code="permission_denied")
+    if not CourtMembership.objects.filter(user=actor, court=court).exists():
+        raise PermissionDenied(_("You do not act for %(court)s."), code="wrong_court",
+                               params={"court": court.display_name})
+
+
+def _check_preparer(actor: Any, court: Court) -> None:
+    if isinstance(actor, str) or actor is None or not has_role(actor, Role.COURT_STAFF):
+        raise PermissionDenied(_("Only the enforcement officer prepares a payout."), code="permission_denied")
+    check_court_staff(actor, court)
+
+
+def _lock_case_payout(pk: int) -> CasePayout:
+    return CasePayout.objects.select_for_update().select_related("line__plan", "case__court").get(pk=pk)
+
+
+def new_payout_reference() -> str:
+    """A reference finance staff put in the transfer's remark (e.g. CPK7Q2M9XA), so the bank
+    statement's debit can be matched to the payout."""
+    while True:
+        candidate = "CP" + "".join(secrets.choice(statements.REFERENCE_ALPHABET) for _ in range(8))
+        if not CasePayout.objects.filter(reference=candidate).exists():
+            return candidate
+
+
+def case_payout_prepare(*, line: DistributionLine, amount_fen: int, actor: Any, payee_account: str = "") -> CasePayout:
+    """The enforcement officer prepares a payout of a line of the case's current served plan, after
+    the objection windows have closed, for at most what the line still has to pay less any amount
+    held for an open objection (CPLI art.510). Locks: case, audit."""
+    case = line.plan.case
+    _check_preparer(actor, case.court)
+    with transaction.atomic():
+        _lock_case(case.pk)
+        line = DistributionLine.objects.select_related("plan").get(pk=line.pk)
+        payable = selectors.line_payable_fen(line)
+        problems = Problems()
+        if line.plan.status != PL.SERVED:
+            problems.add(_("Payouts are made only under the served version of the plan."), code="plan_not_served")
+        elif not selectors.objection_windows_closed(line.plan):
+            problems.add(_("The objection period runs until %(due)s; payouts can be prepared after it."),
+                         code="objection_window_open", params={"due": selectors.objection_deadline(line.plan)})
+        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+            problems.add(_("The amount must be more than zero."), code="bad_amount", field="amount_fen")
+        elif amount_fen > payable:
+            problems.add(_("At most %(amount)s of this line can be paid now."), code="over_payable",
+                         params={"amount": format_fen(payable)}, field="amount_fen")
+        problems.raise_if_any()
+        method = CasePayout.Method.COURT_FEES if line.key == "fee" else CasePayout.Method.BANK
+        payout = CasePayout.objects.create(
+            case=case, line=line, line_key=line.key, reference=new_payout_reference(), method=method,
+            payee_name=line.payee_name, payee_account=(payee_account or line.payee_account).strip()[:60],
+            amount_fen=amount_fen, prepared_by=actor, due_on=selectors.case_payout_due(case))
+        audit.record(actor=actor, action="case_payout.prepare", obj=payout, after={
+            "line": line.key, "amount_fen": amount_fen, "payee": payout.payee_name, "reference": payout.reference})
+    return payout
+
+
+def case_payout_approve(*, payout: CasePayout, actor: Any) -> CasePayout:
+    """The approver (not the officer who prepared it) approves the payout (EF: approval form); the
+    amount moves from the case account to creditor payables. Locks: case, payout, ledger, audit."""
+    check_approver(actor, payout.case.court)
+    with transaction.atomic():
+        case = _lock_case(payout.case_id)
+        p = _lock_case_payout(payout.pk)
+        if p.status == CP.APPROVED and p.approved_by_id == actor.pk:
+            return p
+        if p.prepared_by_id == actor.pk:
+            raise PermissionDenied(_("The person who prepared a payout cannot approve it."), code="two_person_rule")
+        CASE_PAYOUT_TRANSITIONS.check(p.status, CP.APPROVED, dict(CP.choices))
+        if p.line.plan.status != PL.SERVED:
+            raise RuleViolation(_("The plan this payout was prepared under has been superseded."),
+                                code="plan_superseded")
+        payable = selectors.line_payable_fen(p.line, excluding=p)
+        if p.amount_fen > payable:
+            raise RuleViolation(_("At most %(amount)s of this line can be paid now."), code="over_payable",
+                                params={"amount": format_fen(payable)})
+        if p.amount_fen > -ledger.balance_of(case_account(case)):
+            raise RuleViolation(_("The case account does not hold enough."), code="insufficient_funds")
+        ledger.post(kind=TX.CASE_PAYOUT_APPROVED, key=f"case_payout:{p.pk}:approve", actor=actor, case=case,
+                    case_payout=p, legs=move(p.amount_fen, debit=case_account(case), credit=ledger.creditor_payables()),
+                    memo=p.reference)
+        transition(p, CASE_PAYOUT_TRANSITIONS, CP.APPROVED, actor=actor, action="case_payout.approve",
+                   labels=dict(CP.choices), extra_changes={"approved_by": actor, "approved_at": clock.now()})
+    return p
+
+
+def case_payout_execute(*, payout: CasePayout, actor: Any, bank_reference: str = "",
+                        escrow_reason: str = "") -> CasePayout:
+    """Finance (neither the preparer nor the approver) executes an approved payout: a bank transfer
+    with the bank's reference, the application fee to the court's fee account, or — when the payee
+    refuses, is missing or cannot be reached — a payment into escrow (提存) with the reason. Locks:
+    case, payout, ledger, audit."""
+    check_finance(actor, payout.case.court)
+    if isinstance(actor, str):
+        raise PermissionDenied(_("A payout is executed by a member of the finance staff."), code="permission_denied")
+    escrow = bool((escrow_reason or "").strip())
+    with transaction.atomic():
+        case = _lock_case(payout.case_id)
+        p = _lock_case_payout(payout.pk)
+        if p.status in (CP.PAID, CP.ESCROWED) and p.executed_by_id == getattr(actor, "pk", None):
+            return p
+        if actor.pk in (p.prepared_by_id, p.approved_by_id):
+            raise PermissionDenied(_("Whoever prepared or approved a payout cannot execute it."),
+                                   code="two_person_rule")
+        target = CP.ESCROWED if escrow else CP.PAID
+        CASE_PAYOUT_TRANSITIONS.check(p.status, target, dict(CP.choices))
+        reference = (bank_reference or "").strip()
+        if p.method == CasePayout.Method.BANK and not reference:
+            raise RuleViolation(_("The bank's reference of the payment is required."), code="reference_required",
+                                field="bank_reference")
+        credit = ledger.court_fees() if p.method == CasePayout.Method.COURT_FEES else ledger.clearing(
+            Gateway.BANK_TRANSFER)
+        ledger.post(kind=TX.CASE_PAYOUT, key=f"case_payout:{p.pk}:execute", actor=actor, case=case, case_payout=p,
+                    legs=move(p.amount_fen, debit=ledger.creditor_payables(), credit=credit),
+                    memo=f"{p.reference} escrow" if escrow else p.reference)
+        transition(p, CASE_PAYOUT_TRANSITIONS, target, actor=actor, action=f"case_payout.{target}",
+                   labels=dict(CP.choices), reason=escrow_reason.strip(), extra_changes={
+                       "executed_by": actor, "executed_at": clock.now(), "external_ref": reference[:120],
+                       "escrow_reason": escrow_reason.strip()[:300]})
+    return p
+
+
+def case_payout_cancel(*, payout: CasePayout, actor: Any, reason: str) -> CasePayout:
+    """Cancel a payout not yet executed (court staff or the approver of its court); an approved one
+    returns its amount to the case account. Locks: case, payout, ledger, audit."""
+    court = payout.case.court
+    if not has_role(actor, Role.APPROVER):
+        check_court_staff(actor, court)
+    else:
+        check_approver(actor, court)
+    if not (reason or "").strip():
+        raise RuleViolation(_("Give the reason for cancelling."), code="reason_required", field="reason")
+    with transaction.atomic():
+        case = _lock_case(payout.case_id)
+        p = _lock_case_payout(payout.pk)
+        CASE_PAYOUT_TRANSITIONS.check(p.status, CP.CANCELLED, dict(CP.choices))
+        if p.status == CP.APPROVED:
+            ledger.post(kind=TX.CASE_PAYOUT_CANCELLED, key=f"case_payout:{p.pk}:cancel", actor=actor, case=case,
+                        case_payout=p, memo=p.reference,
+                        legs=move(p.amount_fen, debit=ledger.creditor_payables(), credit=case_account(case)))
+        transition(p, CASE_PAYOUT_TRANSITIONS, CP.CANCELLED, actor=actor, action="case_payout.cancel",
+                   labels=dict(CP.choices), reason=reason.strip(),
+                   extra_changes={"cancel_reason": reason.strip()[:300]})
+    return p
+
+
+def payout_delay_request(*, case: Case, reason: str, note: str, actor: Any) -> PayoutDelay:
+    """Ask to pay the case's funds later than 30 days after they arrived, for one of the listed
+    reasons (EF); it counts only once approved."""
+    check_court_staff(actor, case.court)
+    problems = Problems()
+    if reason not in PayoutDelay.Reason.values:
+        problems.add(_("Choose one of the listed reasons."), code="bad_reason", field="reason")
+    if not (note or "").strip():
+        problems.add(_("Explain the delay."), code="note_required", field="note")
+    problems.raise_if_any()
+    with transaction.atomic():
+        _lock_case(case.pk)
+        delay = PayoutDelay.objects.create(case=case, reason=reason, note=note.strip(), requested_by=_user(actor))
+        audit.record(actor=actor, action="payout_delay.request", obj=delay, after={"reason": reason}, reason=note)
+    return delay
+
+
+def payout_delay_decide(*, delay: PayoutDelay, approve: bool, actor: Any) -> PayoutDelay:
+    """The head of the enforcement bureau approves or refuses a delay (not the one who asked)."""
+    check_approver(actor, delay.case.court)
+    with transaction.atomic():
+        _lock_case(delay.case_id)
+        d = PayoutDelay.objects.select_for_update().get(pk=delay.pk)
+        if d.requested_by_id == actor.pk:
+            raise PermissionDenied(_("Whoever asked for a delay cannot approve it."), code="two_person_rule")
+        transition(d, DELAY_TRANSITIONS, PD.APPROVED if approve else PD.REFUSED, actor=actor,
+                   action="payout_delay.approve" if approve else "payout_delay.refuse", labels=dict(PD.choices),
+                   extra_changes={"decided_by": actor, "decided_at": clock.now()})
+    return d
+
+
+def payout_delay_end(*, delay: PayoutDelay, ended_on: Any, actor: Any) -> PayoutDelay:
+    """The reason for the delay has ended: the funds are due within 10 days (EF)."""
+    check_court_staff(actor, delay.case.court)
+    if ended_on is None or ended_on > clock.today():
+        raise RuleViolation(_("The date cannot be in the future."), code="bad_date", field="ended_on")
+    with transaction.atomic():
+        _lock_case(delay.case_id)
+        d = PayoutDelay.objects.select_for_update().get(pk=delay.pk)
+        transition(d, DELAY_TRANSITIONS, PD.ENDED, actor=actor, action="payout_delay.end", labels=dict(PD.choices),
+                   extra_changes={"ended_on": ended_on})
+    return d
+
+
 __all__ = [
-    "AUDIT_ACTIONS", "DEPOSIT_TRANSITIONS", "Busy", "SettleResult", "balance_confirm_offline", "balance_open",
-    "balance_payment_refresh", "balance_payment_start", "balance_status", "case_account", "check_finance",
-    "deposit_apply", "deposit_cancel", "deposit_confirm_offline", "deposit_forfeit", "deposit_open",
-    "deposit_payment_start", "deposit_refresh", "deposit_release", "do_deposit_hold", "payout_mark_paid",
-    "raise_alerts", "receipt_assign", "receipt_return", "round_payment_settings_set", "round_settle",
-    "send_balance_reminders", "settle_due_rounds", "statement_import", "stripe_event_handle",
+    "AUDIT_ACTIONS",
+    "DEPOSIT_TRANSITIONS",
+    "Busy",
+    "SettleResult",
+    "balance_confirm_offline",
+    "balance_open",
+    "balance_payment_refresh",
+    "balance_payment_start",
+    "balance_status",
+    "case_account",
+    "case_cost_add",
+    "case_payout_approve",
+    "case_payout_cancel",
+    "case_payout_execute",
+    "case_payout_prepare",
+    "case_stay_add",
+    "check_finance",
+    "deposit_apply",
+    "deposit_cancel",
+    "deposit_confirm_offline",
+    "deposit_forfeit",
+    "deposit_open",
+    "deposit_payment_start",
+    "deposit_refresh",
+    "deposit_release",
+    "do_deposit_hold",
+    "objection_close",
+    "objection_counter",
+    "objection_file",
+    "objection_sue",
+    "objections_expire",
+    "payout_delay_decide",
+    "payout_delay_end",
+    "payout_delay_request",
+    "payout_mark_paid",
+    "plan_build",
+    "plan_serve",
+    "raise_alerts",
+    "receipt_assign",
+    "receipt_return",
+    "round_payment_settings_set",
+    "round_settle",
+    "send_balance_reminders",
+    "settle_due_rounds",
+    "statement_import",
+    "stripe_event_handle",
 ]

@@ -22,7 +22,9 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 # Finance operations of /api/settlement/ are tagged "finance", the bidder's own "bidder".
 FINANCE_PREFIXES = ("/api/settlement/alerts/", "/api/settlement/cases/", "/api/settlement/ledger/",
                     "/api/settlement/payouts/", "/api/settlement/receipts/", "/api/settlement/rounds/",
-                    "/api/settlement/statements/")
+                    "/api/settlement/statements/", "/api/settlement/case-payouts/", "/api/settlement/plans/",
+                    "/api/settlement/plan-lines/", "/api/settlement/objections/", "/api/settlement/payout-delays/",
+                    "/api/settlement/reconciliation/")
 PUBLIC_BIDDING = ("/live/", "/bids/after/", "/chain/")
 FINANCE_ACTIONS = ("/apply/", "/confirm-offline/", "/release/", "/offline-receipts/", "/paid/")
 

@@ -58,3 +58,27 @@ def test_the_demo_round_with_bids_from_before_the_engine_seals_and_verifies(tmp_
     with clock.frozen(rnd.effective_end + selectors.close_grace()):
         assert services.close_due_rounds() >= 1
     assert selectors.verify_receipt(selectors.receipt_of(Bid.objects.get(round=rnd)))[1] == "verified"
+
+
+def test_the_distribution_demo_sells_pays_and_serves_a_plan(tmp_path, settings):
+    """`load_distribution_demo`: a lot sold through the engine, the balance paid, costs recorded and a
+    plan served whose objection window has passed, so the clerk can prepare payouts at once."""
+    from settlement import selectors as money
+    from settlement.models import DistributionPlan
+
+    settings.MEDIA_ROOT = tmp_path
+    with translation.override("en"):
+        call_command("load_demo", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("load_distribution_demo", stdout=out)
+        assert "is sold and paid" in out.getvalue()
+        again = io.StringIO()
+        call_command("load_distribution_demo", stdout=again)
+        assert "nothing was changed" in again.getvalue()
+    plan = DistributionPlan.objects.get()
+    assert plan.status == DistributionPlan.Status.SERVED and plan.available_fen == 9_500_000
+    assert sum(plan.lines.values_list("allocated_fen", flat=True)) == plan.available_fen
+    assert money.objection_windows_closed(plan)
+    lien = plan.lines.get(tier="priority", rank="P2.0")
+    assert lien.allocated_fen == lien.claimed_fen == 860_000
+    assert money.check_ledger().ok
