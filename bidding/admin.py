@@ -15,7 +15,15 @@ from django.http import HttpRequest
 
 from bidding import selectors, services
 from bidding.forms import person_fields
-from bidding.models import BarredPerson, BidderProfile, PromptAcceptance, Registration, Review
+from bidding.models import (
+    BarredPerson,
+    BidderProfile,
+    PromptAcceptance,
+    Registration,
+    Review,
+    RoundScreening,
+    ScreeningDecision,
+)
 from bidding.services import PersonInput
 from core.admin import ReadOnlyAdmin, register_staff_page
 from core.forms import apply_rule_errors
@@ -63,6 +71,27 @@ class ReviewAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "status", "submitted_at", "decided_at")
     list_filter = ("kind", "status")
     fields = ("kind", "status", "submitted_at", "decided_at", "decided_by", "note")
+
+
+class ScreeningDecisionInline(admin.TabularInline):
+    model = ScreeningDecision
+    fields = ("decided_at", "decision", "decided_by", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RoundScreening)
+class RoundScreeningAdmin(ReadOnlyAdmin):
+    """Read-only: decisions are taken on the screening page (note required, audited)."""
+
+    list_display = ("round", "stage", "score", "level", "review", "screened_at")
+    list_filter = ("stage", "level", "review")
+    fields = ("round", "stage", "score", "level", "review", "bidder_scores", "screened_at", "runs")
+    inlines = [ScreeningDecisionInline]
 
 
 class BarredPersonAddForm(forms.ModelForm):

@@ -31,6 +31,8 @@ from auction.services import RoundTerms
 from bidding import selectors, services
 from bidding import serializers as s
 from bidding.models import Registration, Review
+from bidding.screening import selectors as screening_selectors
+from bidding.screening import services as screening_services
 from bidding.services import RegistrationInput
 from core import clock
 from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader
@@ -77,7 +79,8 @@ class Signup(View):
     def post(self, request: Request) -> Response:
         data = self.parse(s.SignupInputSerializer)
         profile = services.bidder_signup(username=data["username"], password=data["password"], email=data["email"],
-                                         phone=data["phone"], person=s.PersonInputSerializer.person(data))
+                                         phone=data["phone"], address=data["address"],
+                                         person=s.PersonInputSerializer.person(data))
         return self.render(s.ProfileSerializer, profile, status.HTTP_201_CREATED)
 
 
@@ -298,6 +301,43 @@ class StaffReviewDecision(StaffView):
         data = self.parse(s.DecisionInputSerializer)
         services.review_decide(actor=request.user, review=review, approve=data["approve"], note=data["note"])
         return self.render(s.ReviewItemSerializer, Review.objects.get(pk=pk))
+
+
+class StaffScreeningQueue(StaffView):
+    """Flagged rounds of the user's courts (collusion and shill screening), unreviewed first."""
+
+    serializer_class = s.ScreeningSerializer
+
+    @extend_schema(tags=STAFF, responses={200: s.ScreeningSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(screening_selectors.screening_queue(request.user))
+        return self.get_paginated_response(s.ScreeningSerializer(page, many=True).data)
+
+
+class StaffScreeningDetail(StaffView):
+    """The screening of one round of the user's courts (404 before the first run)."""
+
+    @extend_schema(tags=STAFF, responses={200: s.ScreeningSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        screening = getattr(self.round_or_404(pk), "screening", None)
+        if screening is None:
+            raise NotFound()
+        return self.render(s.ScreeningSerializer, screening)
+
+
+class StaffScreeningDecision(StaffView):
+    """Dismiss, watch, escalate or start annulment (WP art.31(3)); a note is required."""
+
+    @extend_schema(tags=STAFF, request=s.ScreeningDecisionInputSerializer,
+                   responses={200: s.ScreeningSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        screening = getattr(self.round_or_404(pk), "screening", None)
+        if screening is None:
+            raise NotFound()
+        data = self.parse(s.ScreeningDecisionInputSerializer)
+        decided = screening_services.screening_decide(actor=request.user, screening=screening,
+                                                      decision=data["decision"], note=data["note"])
+        return self.render(s.ScreeningSerializer, decided)
 
 
 class StaffBarredList(StaffView):

@@ -32,5 +32,9 @@ urlpatterns = [
     path("staff/registrations/<int:pk>/default/", api.StaffRegistrationDefault.as_view(),
          name="staff-registration-default"),
     path("staff/barred/", api.StaffBarredList.as_view(), name="staff-barred-list"),
+    path("staff/screening/", api.StaffScreeningQueue.as_view(), name="staff-screening-list"),
+    path("staff/screening/rounds/<int:pk>/", api.StaffScreeningDetail.as_view(), name="staff-screening-detail"),
+    path("staff/screening/rounds/<int:pk>/decision/", api.StaffScreeningDecision.as_view(),
+         name="staff-screening-decision"),
     path("staff/barred/<int:pk>/remove/", api.StaffBarredRemove.as_view(), name="staff-barred-remove"),
 ]

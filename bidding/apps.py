@@ -8,10 +8,13 @@ class BiddingConfig(AppConfig):
 
     def ready(self) -> None:
         from bidding import events, services
+        from bidding.screening import services as screening
         from core import audit, jobs
         from settlement import hooks
 
         audit.register_actions(services.AUDIT_ACTIONS)
+        audit.register_actions(screening.AUDIT_ACTIONS)
+        jobs.register("bidding.screening", screening.screen_finished_rounds)
         hooks.on_deposit_held(services.on_deposit_held)
         # Replaces auction's job of the same name (this app is ready after auction's): closing a round
         # also settles its deposits and opens the winner's balance, in the same transaction.

@@ -21,6 +21,7 @@ from auction.demo.data import DEMO_PASSWORD
 from auction.models import AuctionRound, Case, Claim, Court, Lot, LotAttachment, Party
 from bidding import identity, services
 from bidding.models import BidderProfile, PersonKind, Registration
+from bidding.screening import services as screening
 from core import clock
 from core.days import period_end
 from core.models import User
@@ -178,6 +179,8 @@ class _Story:
         rnd.refresh_from_db()
         self.frozen.set(rnd.effective_end + timedelta(seconds=10))
         services.round_close_and_settle(AuctionRound.objects.get(pk=rnd.pk))
+        # The two demo bidders alternated at the minimum increment: the court's screening queue shows why.
+        screening.screening_run(rnd)
         balance = BalanceDue.objects.get(round=rnd)
         paid_on = clock.local_date(rnd.effective_end) + timedelta(days=6)
         self.frozen.set(clock.local_midnight(paid_on) + timedelta(hours=15))

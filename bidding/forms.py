@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auction.models import Court, Party, PriorityHolder
 from bidding.identity import IdType
-from bidding.models import BarredPerson, PersonKind, Registration
+from bidding.models import BarredPerson, PersonKind, Registration, RoundScreening
 from bidding.services import PersonInput, RegistrationInput
 
 ID_NUMBER_HELP = _("Resident ID: 18 characters, the last may be X. Unified social credit code: 18 characters. "
@@ -48,6 +48,7 @@ class SignupForm(forms.Form):
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    address = forms.CharField(label=_("Contact address"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -166,3 +167,11 @@ class BarredForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=_textarea(2))
+
+
+class ScreeningDecisionForm(forms.Form):
+    """The court's decision on a screened round; the note is required (docs/screening.md)."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        (value, label) for value, label in RoundScreening.Review.choices if value != RoundScreening.Review.OPEN])
+    note = forms.CharField(label=_("Note"), widget=_textarea(3))

@@ -40,6 +40,7 @@ class BidderProfile(models.Model):
     nationality = models.CharField(_("nationality"), max_length=3, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=30)
+    address = models.CharField(_("contact address"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
@@ -360,3 +361,89 @@ class SaleConfirmation(models.Model):
 
     def __str__(self) -> str:
         return self.sha256
+
+
+# --- collusion and shill screening (bidding.screening) ------------------------------------------------------
+
+
+class RoundScreening(models.Model):
+    """The screening of one round: live (identity links among registrants, by bidder code only) until
+    the round has finished, then complete (bid patterns, round screens, rings, outliers). Re-running
+    replaces the reasons and keeps the court's review (docs/screening.md)."""
+
+    class Stage(models.TextChoices):
+        LIVE = "live", pgettext_lazy("screening stage", "Live (identity links)")
+        CLOSED = "closed", pgettext_lazy("screening stage", "After close (complete)")
+
+    class Level(models.TextChoices):
+        NONE = "none", pgettext_lazy("screening level", "Nothing notable")
+        FLAGGED = "flagged", pgettext_lazy("screening level", "Flagged for review")
+        HIGH = "high", pgettext_lazy("screening level", "High risk")
+
+    class Review(models.TextChoices):
+        OPEN = "open", pgettext_lazy("screening review", "Not reviewed")
+        DISMISSED = "dismissed", pgettext_lazy("screening review", "Dismissed")
+        WATCH = "watch", pgettext_lazy("screening review", "Watching")
+        ESCALATED = "escalated", pgettext_lazy("screening review", "Escalated")
+        ANNULMENT = "annulment", pgettext_lazy("screening review", "Annulment started (WP art.31(3))")
+
+    round = models.OneToOneField("auction.AuctionRound", verbose_name=_("round"), on_delete=models.PROTECT,
+                                 related_name="screening")
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    score = models.PositiveIntegerField(_("risk score"), default=0)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.NONE, db_index=True)
+    bidder_scores = models.JSONField(_("score per bidder code"), default=dict)
+    features = models.JSONField(_("features per bidder code"), default=dict)
+    review = models.CharField(_("review"), max_length=10, choices=Review.choices, default=Review.OPEN,
+                              db_index=True)
+    screened_at = models.DateTimeField(_("screened at"))
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("round screening")
+        verbose_name_plural = _("round screenings")
+        ordering = ["-score", "-screened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}: {self.score}"
+
+
+class ScreeningReason(models.Model):
+    """One finding with its points; the sentence comes from bidding.screening.reasons in either language.
+    `subjects` are bidder codes only; `params` may hold a masked attribute shown after close."""
+
+    screening = models.ForeignKey(RoundScreening, verbose_name=_("screening"), on_delete=models.CASCADE,
+                                  related_name="reasons")
+    code = models.CharField(_("reason code"), max_length=32)
+    subjects = models.JSONField(_("bidder codes"), default=list)
+    points = models.IntegerField(_("points"))
+    params = models.JSONField(_("parameters"), default=dict)
+
+    class Meta:
+        verbose_name = _("screening reason")
+        verbose_name_plural = _("screening reasons")
+        ordering = ["-points", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.points}"
+
+
+class ScreeningDecision(models.Model):
+    """The court's decision on a screened round, with the required note; every one is kept."""
+
+    screening = models.ForeignKey(RoundScreening, verbose_name=_("screening"), on_delete=models.PROTECT,
+                                  related_name="decisions")
+    decision = models.CharField(_("decision"), max_length=10, choices=RoundScreening.Review.choices)
+    note = models.TextField(_("note"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("screening decision")
+        verbose_name_plural = _("screening decisions")
+        ordering = ["-decided_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(note=""), name="screening_decision_has_note")]
+
+    def __str__(self) -> str:
+        return f"{self.decision} #{self.pk}"

@@ -15,7 +15,15 @@ from auction.models import Party, PriorityHolder
 from auction.serializers import EnumField, FenField, Int64Field, UTCDateTimeField
 from bidding import selectors
 from bidding.identity import IdType
-from bidding.models import BarredPerson, BidderProfile, PersonKind, Registration, Review
+from bidding.models import (
+    BarredPerson,
+    BidderProfile,
+    PersonKind,
+    Registration,
+    Review,
+    RoundScreening,
+    ScreeningDecision,
+)
 from bidding.services import PersonInput
 from settlement.serializers import DepositSerializer, PaymentStartSerializer
 
@@ -43,6 +51,7 @@ class SignupInputSerializer(PersonInputSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -53,7 +62,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = BidderProfile
         fields = ["username", "kind", "name", "id_type", "id_masked", "nationality", "legal_representative", "phone",
-                  "created_at"]
+                  "address", "created_at"]
 
 
 # --- registrations ----------------------------------------------------------------------------------------
@@ -328,3 +337,60 @@ class SealedChainSerializer(serializers.Serializer):
     root = serializers.CharField()  # type: ignore[assignment]  # Field.root is DRF internal; the name is ours
     sealed_at = serializers.DateTimeField()
     links = ChainLinkSerializer(many=True)
+
+
+# --- collusion screening ---------------------------------------------------------------------------------
+
+
+class ScreeningReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Reason code (docs/screening.md).")
+    subjects = serializers.ListField(child=serializers.CharField(), help_text="Bidder codes only.")
+    points = serializers.IntegerField()
+    zh_hans = serializers.CharField()
+    en = serializers.CharField()
+
+
+class ScreeningDecisionSerializer(serializers.ModelSerializer):
+    decision = EnumField(RoundScreening.Review)
+    decided_at = UTCDateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username")
+
+    class Meta:
+        model = ScreeningDecision
+        fields = ["decision", "note", "decided_by", "decided_at"]
+
+
+class ScreeningSerializer(serializers.ModelSerializer):
+    """A round's screening. Before the round has finished it holds identity links by bidder code only;
+    attribute values (masked) appear only after close."""
+
+    stage = EnumField(RoundScreening.Stage)
+    level = EnumField(RoundScreening.Level)
+    review = EnumField(RoundScreening.Review)
+    screened_at = UTCDateTimeField()
+    lot_title = serializers.CharField(source="round.lot.title")
+    case_number = serializers.CharField(source="round.lot.case.number")
+    bidder_scores = serializers.DictField(child=serializers.IntegerField())
+    reasons = serializers.SerializerMethodField()
+    decisions = ScreeningDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RoundScreening
+        fields = ["round", "lot_title", "case_number", "stage", "score", "level", "review", "screened_at", "runs",
+                  "bidder_scores", "reasons", "decisions"]
+
+    @extend_schema_field(ScreeningReasonSerializer(many=True))
+    def get_reasons(self, obj: RoundScreening) -> list[dict[str, Any]]:
+        from bidding.screening.reasons import as_reason
+
+        out = []
+        for stored in obj.reasons.all():
+            r = as_reason(stored)
+            out.append({"code": r.code, "subjects": list(r.subjects), "points": r.points,
+                        "zh_hans": r.text("zh-hans"), "en": r.text("en")})
+        return out
+
+
+class ScreeningDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[v for v in RoundScreening.Review.values if v != "open"])
+    note = serializers.CharField(help_text="Required: why.")

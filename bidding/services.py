@@ -51,6 +51,7 @@ from bidding.models import (
     Review,
     SaleConfirmation,
 )
+from bidding.screening import services as screening
 from core import audit, clock
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.models import User
@@ -144,7 +145,8 @@ def check_person(person: PersonInput, problems: Problems, prefix: str = "") -> I
     return None
 
 
-def bidder_signup(*, username: str, password: str, email: str, phone: str, person: PersonInput) -> BidderProfile:
+def bidder_signup(*, username: str, password: str, email: str, phone: str, person: PersonInput,
+                  address: str = "") -> BidderProfile:
     """Open a bidder account with a real-name identity (WP art.17: bidders register under their real
     identity). The identity number is validated with its check digit and stored only encrypted, with
     a keyed hash for screening and a masked form for display (docs/identity.md)."""
@@ -173,7 +175,7 @@ def bidder_signup(*, username: str, password: str, email: str, phone: str, perso
             id_number_encrypted=identity.encrypt(number), id_hash=identity.keyed_hash(number),
             id_masked=number.masked, nationality=number.nationality,
             legal_representative=person.legal_representative.strip() if person.kind == PersonKind.COMPANY else "",
-            phone=phone.strip())
+            phone=phone.strip(), address=address.strip())
         audit.record(actor=user, action="bidder.signup", obj=profile,
                      after=audit.snapshot(profile, ["kind", "id_type", "id_masked"]))
     return profile
@@ -500,6 +502,7 @@ def do_registration_qualify(reg: Registration) -> None:
     _set_status(reg, RS.QUALIFIED, actor=SYSTEM, action="registration.qualify",
                 changes={"code": codes.issue_code(), "qualified_at": clock.now()})
     recount_registrants(reg.round)
+    screening.screening_run_live_on_commit(reg.round_id)  # identity links, by code only; never blocks
 
 
 def recount_registrants(rnd: AuctionRound) -> None:

@@ -27,5 +27,9 @@ urlpatterns = [
     path("court/reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("court/registrations/<int:pk>/default/", views.staff_default, name="staff_default"),
     path("court/barred/", views.barred_list, name="barred_list"),
+    path("court/screening/", views.screening_queue, name="screening_queue"),
+    path("court/screening/rounds/<int:pk>/", views.screening_detail, name="screening_detail"),
+    path("court/screening/rounds/<int:pk>/run/", views.screening_rerun, name="screening_rerun"),
+    path("court/rounds/<int:pk>/bids.csv", views.round_bids_csv, name="round_bids_csv"),
     path("court/barred/<int:pk>/remove/", views.barred_remove, name="barred_remove"),
 ]

@@ -9,12 +9,15 @@ runs; codes with identities only once it has finished, and each such view is log
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import orjson
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
@@ -22,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +33,7 @@ from auction import rules
 from auction import selectors as auction_selectors
 from auction.forms import RoundForm
 from auction.models import AuctionRound, Party
+from auction.services import check_court_staff
 from auction.staff_selectors import acting_courts, can_act
 from bidding import selectors, services
 from bidding.forms import (
@@ -38,9 +43,15 @@ from bidding.forms import (
     ReasonForm,
     RegistrationForm,
     ReviewDecisionForm,
+    ScreeningDecisionForm,
     SignupForm,
 )
 from bidding.models import Bid, Registration, Review
+from bidding.screening import reasons as screening_reasons
+from bidding.screening import selectors as screening_selectors
+from bidding.screening import services as screening_services
+from bidding.screening.chart import timeline_svg
+from bidding.screening.logs import FAPAI_COLUMNS
 from core import clock
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
@@ -112,7 +123,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     def run() -> tuple[str, str]:
         data = form.cleaned_data
         profile = services.bidder_signup(username=data["username"], password=data["password"], email=data["email"],
-                                         phone=data["phone"], person=form.person())
+                                         phone=data["phone"], address=data["address"], person=form.person())
         login(request, profile.user, backend="django.contrib.auth.backends.ModelBackend")
         return _("Welcome, %(name)s. Your bidder account is open.") % {"name": profile.name}, reverse("bidding:home")
 
@@ -438,6 +449,95 @@ def barred_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason."))
     return redirect("bidding:barred_list")
 
+
+
+# --- collusion and shill screening (docs/screening.md) ---------------------------------------------------
+
+
+@staff_page
+def screening_queue(request: HttpRequest) -> HttpResponse:
+    """Flagged rounds of the user's courts, unreviewed first."""
+    language = translation.get_language() or "zh-hans"
+    queue = [(item, [screening_reasons.as_reason(r).text(language) for r in list(item.reasons.all())[:2]])
+             for item in screening_selectors.screening_queue(request.user)]
+    return render(request, "bidding/screening_queue.html", {"queue": queue})
+
+
+def _screening_context(request: HttpRequest, rnd: AuctionRound) -> dict[str, Any]:
+    screening = getattr(rnd, "screening", None)
+    finished = rnd.status in selectors.FINISHED
+    court = rnd.lot.case.court
+    language = translation.get_language() or "zh-hans"
+    context: dict[str, Any] = {"rnd": rnd, "lot": rnd.lot, "screening": screening, "finished": finished,
+                               "can_act": can_act(request.user, court), "form": ScreeningDecisionForm()}
+    if screening is None:
+        return context
+    reasons = [(r, screening_reasons.as_reason(r).text(language)) for r in screening.reasons.all()]
+    flagged = {code for code, points in screening.bidder_scores.items()
+               if points >= settings.FAPAI_SCREENING["flag"]}
+    context.update(reasons=reasons, decisions=list(screening.decisions.select_related("decided_by")))
+    identities: dict[str, Registration] = {}
+    if finished:  # bids and identities only after close (WP art.18), and each view of identities is logged
+        log = screening_selectors.round_logs([rnd])[0]
+        context["bids"] = [(b.bidder, b.amount, f"{b.t / 3600:.2f}") for b in log.bids]
+        context["chart"] = timeline_svg(
+            log, flagged=flagged, title=_("Bid timeline"),
+            description=_("%(n)s bids by %(codes)s bidder codes; flagged codes drawn larger.")
+            % {"n": len(log.bids), "codes": len(log.bidders)})
+        if context["can_act"]:
+            services.identities_viewed(actor=request.user, rnd=rnd)
+            identities = {r.code: r for r in selectors.revealed_registrations(rnd)}
+    context["revealed"] = bool(identities)
+    context["scores"] = [(code, points, identities.get(code)) for code, points in
+                         sorted(screening.bidder_scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return context
+
+
+@staff_page
+def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One screened round: score, reasons, linked attributes, the bid timeline and the court's decisions."""
+    rnd = _staff_round(request, pk)
+    context = _screening_context(request, rnd)
+    if request.method != "POST" or context["screening"] is None:
+        return render(request, "bidding/screening_detail.html", context)
+    form = context["form"] = ScreeningDecisionForm(request.POST)
+
+    def run() -> tuple[str, str]:
+        screening_services.screening_decide(actor=request.user, screening=context["screening"],
+                                            decision=form.cleaned_data["decision"], note=form.cleaned_data["note"])
+        return _("Decision recorded."), reverse("bidding:screening_detail", args=[rnd.pk])
+
+    return _run(request, form, run, lambda status: render(request, "bidding/screening_detail.html", context,
+                                                          status=status))
+
+
+@staff_page
+@require_POST
+def screening_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _staff_round(request, pk)
+    try:
+        check_court_staff(request.user, rnd.lot.case.court)
+        screening_services.screening_run(rnd, actor=request.user)
+        messages.success(request, _("The round was screened again."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("bidding:screening_detail", pk=rnd.pk)
+
+
+@staff_page
+def round_bids_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """A finished round's bids in the `fapai` log format of `manage.py screen_bids` (codes only)."""
+    rnd = _staff_round(request, pk)
+    if rnd.status not in selectors.FINISHED:
+        return _forbidden(request, _("The bid log is available once the round has finished."))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(FAPAI_COLUMNS))
+    writer.writeheader()
+    writer.writerows(screening_selectors.round_bid_rows([rnd]))
+    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{rnd.pk}-bids.csv"'
+    return response
 
 
 # --- bid receipts and their public verification ------------------------------------------------------------

@@ -90,3 +90,27 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class Sighting(models.Model):
+    """An IP address or a device (a random long-lived cookie) a logged-in user was seen with. Kept for
+    collusion screening (accounts that share a device or a rare address) and nothing else."""
+
+    class Kind(models.TextChoices):
+        IP = "ip", _("IP address")
+        DEVICE = "device", _("device")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="sightings")
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=64)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("sighting")
+        verbose_name_plural = _("sightings")
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "value"], name="unique_sighting")]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"

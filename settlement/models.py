@@ -228,6 +228,8 @@ class Deposit(models.Model):
     # The gateway's own object (a Stripe PaymentIntent id) and how many were created for this deposit.
     gateway_ref = models.CharField(_("gateway reference"), max_length=100, blank=True, db_index=True)
     gateway_attempt = models.PositiveSmallIntegerField(_("gateway attempt"), default=0)
+    # What paid it (a bank account number, a card fingerprint): collusion screening compares them.
+    payer_instrument = models.CharField(_("paid from"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)

@@ -438,8 +438,10 @@ def do_deposit_hold(deposit: Deposit, *, actor: Any = SYSTEM, receipt: Receipt |
                     legs=move(d.amount_fen, debit=source, credit=ledger.deposits_held()), memo=d.reference)
     else:
         raise ledger.LedgerError("a deposit with money is held only with a receipt or a card authorisation")
+    paid_from = receipt.payer_account if receipt is not None else (
+        card_authorisation.instrument if card_authorisation is not None else "")
     transition(d, DEPOSIT_TRANSITIONS, D.HELD, actor=actor, action="deposit.hold", labels=DEPOSIT_LABELS,
-               extra_changes={"held_at": now, "hold_mode": mode})
+               extra_changes={"held_at": now, "hold_mode": mode, "payer_instrument": "".join(paid_from.split())})
     hooks.deposit_held(d)
     deposit.status, deposit.held_at, deposit.hold_mode = d.status, d.held_at, d.hold_mode
     return True
@@ -450,7 +452,8 @@ def _card_receipt(d: Deposit, status: GatewayStatus, *, returned: bool = False) 
     return Receipt.objects.get_or_create(
         gateway=Gateway.STRIPE, external_ref=status.external_ref,
         defaults={"amount_fen": status.amount_fen, "currency": d.currency, "received_at": clock.now(),
-                  "payer_name": d.payer_name, "status": R.RETURNED if returned else R.MATCHED,
+                  "payer_name": d.payer_name, "payer_account": status.instrument[:60],
+                  "status": R.RETURNED if returned else R.MATCHED,
                   "court": d.round.lot.case.court, "deposit": d})
 
 

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.sightings.SightingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -216,6 +217,19 @@ FAPAI_BID_RATE_LIMIT = env.str("FAPAI_BID_RATE_LIMIT", default="10/10")
 # The clock closes a round this many seconds after its effective end, so that bids received before
 # the end but still queued are decided first (a bid counts by its receipt time).
 FAPAI_CLOSE_GRACE_SECONDS = env.int("FAPAI_CLOSE_GRACE_SECONDS", default=5)
+
+# --- Collusion and shill screening (issue 7; docs/screening.md) ---------------------------------
+# A round or bidder with `flag` points or more goes to the court's review queue; `high` marks it
+# urgent. `points` may override the weight of a reason code (bidding.screening.reasons).
+# `history_days` / `context_rounds`: which closed rounds inform the cross-round graph and the outlier model.
+FAPAI_TRUSTED_PROXIES = env.int("FAPAI_TRUSTED_PROXIES", default=0)  # our proxies in front of daphne
+FAPAI_SCREENING = {
+    "flag": env.int("FAPAI_SCREENING_FLAG", default=30),
+    "high": env.int("FAPAI_SCREENING_HIGH", default=60),
+    "points": {},
+    "history_days": env.int("FAPAI_SCREENING_HISTORY_DAYS", default=730),
+    "context_rounds": env.int("FAPAI_SCREENING_CONTEXT_ROUNDS", default=300),
+}
 
 LOGGING = {
     "version": 1,

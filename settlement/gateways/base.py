@@ -50,6 +50,7 @@ class GatewayStatus:
     amount_fen: int = 0  # authorised or captured
     refunded_fen: int = 0
     reference: str = ""  # our reference as the provider recorded it (metadata)
+    instrument: str = ""  # what paid: a card fingerprint or payment method (collusion screening)
 
 
 @dataclass(frozen=True)

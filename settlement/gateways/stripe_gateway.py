@@ -105,7 +105,7 @@ class StripeGateway(BaseGateway):
         metadata = intent.get("metadata") or {}
         amount = int(intent["amount"]) if state in (State.AUTHORISED, State.CAPTURED) else 0
         return GatewayStatus(state, external_ref=str(intent["id"]), amount_fen=amount, refunded_fen=refunded_fen,
-                             reference=str(metadata.get("fapai_ref", "")))
+                             reference=str(metadata.get("fapai_ref", "")), instrument=_instrument(intent))
 
     def status(self, payable: Payable) -> GatewayStatus:
         if not payable.gateway_ref:
@@ -222,3 +222,16 @@ def construct_event(payload: bytes, signature: str) -> Any:
     if not secret:
         raise ValueError("STRIPE_WEBHOOK_SECRET is not configured")
     return stripe.Webhook.construct_event(payload, signature, secret)
+
+
+def _instrument(intent: dict[str, Any]) -> str:
+    """The card behind a PaymentIntent for collusion screening: its fingerprint (the same card gives
+    the same fingerprint across payment methods) when a charge carries it, else the payment method."""
+    for charge in (intent.get("charges") or {}).get("data") or ():
+        card = ((charge or {}).get("payment_method_details") or {}).get("card") or {}
+        if card.get("fingerprint"):
+            return f"card:{card['fingerprint']}"
+    method = intent.get("payment_method")
+    if isinstance(method, dict):
+        method = method.get("id")
+    return f"pm:{method}" if method else ""

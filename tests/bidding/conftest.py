@@ -5,6 +5,7 @@ deposits held through settlement's offline gateway (the embedded default)."""
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -38,8 +39,9 @@ def person(name: str, number: str | None = None) -> PersonInput:
 
 
 def sign_up(username: str, name: str = "张三", number: str | None = None) -> BidderProfile:
+    # A phone per account: collusion screening links accounts that share one (docs/screening.md).
     return services.bidder_signup(username=username, password="a-long-pass-phrase-9", email=f"{username}@example.cn",
-                                  phone="13800000000", person=person(name, number))
+                                  phone=f"138{zlib.crc32(username.encode()) % 10**8:08d}", person=person(name, number))
 
 
 def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:

@@ -82,3 +82,7 @@ def test_the_distribution_demo_sells_pays_and_serves_a_plan(tmp_path, settings):
     lien = plan.lines.get(tier="priority", rank="P2.0")
     assert lien.allocated_fen == lien.claimed_fen == 860_000
     assert money.check_ledger().ok
+    from bidding.models import RoundScreening
+
+    screened = RoundScreening.objects.get(round=plan.case.lots.get().rounds.get())
+    assert screened.level != "none" and screened.reasons.filter(code="alternating_min").exists()
