@@ -461,6 +461,9 @@ class AuctionRound(models.Model):
     status_reason = models.TextField(_("published reason"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=clock.now)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    # After a sale: the sale ruling served on the buyer (title passes, WP art.22) and the handover (PB arts.20, 27).
+    ruling_served_on = models.DateField(_("sale ruling served on"), null=True, blank=True)
+    handed_over_on = models.DateField(_("handed over on"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     # Live figures, written by the bid engine in the same transaction as each accepted bid.

@@ -4,7 +4,7 @@ rounds, nor a round withdrawn before its notice was published; nothing here retu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
@@ -165,3 +165,36 @@ def rounds_due_to_open(now: datetime | None = None) -> QuerySet[AuctionRound]:
 def rounds_due_to_close(now: datetime | None = None) -> QuerySet[AuctionRound]:
     return AuctionRound.objects.filter(status=S.BIDDING, effective_end__lte=now or clock.now()).order_by(
         "effective_end")
+
+
+def open_deadlines(court_ids: list[int], now: datetime) -> list[Any]:
+    """core.deadlines provider: the last day each prepared round's notice can go out and still leave
+    the notice period before bidding starts (WP art.12)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from auction import rules
+    from core.deadlines import Due, end_of
+
+    out = []
+    rounds = (AuctionRound.objects.filter(lot__case__court_id__in=court_ids, bidding_start__gt=now,
+                                          status__in=[AuctionRound.Status.DRAFT, AuctionRound.Status.PANEL_APPROVED])
+              .select_related("lot__case"))
+    for rnd in rounds:
+        period = rules.notice_days(rnd.kind, rnd.lot.nature)
+        last_day = clock.local_date(rnd.bidding_start) - timedelta(days=period)
+        out.append(Due("notice", _("Publish the auction notice (%(days)s days before bidding)") % {"days": period},
+                       "WP art.12", end_of(last_day), f"{rnd.lot.case.number} {rnd.lot.title}",
+                       reverse("staff:round_detail", args=[rnd.pk]), rnd.lot.case.court_id))
+    return out
+
+
+def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
+    """core.timeline provider: the case, its parties, lots and rounds."""
+    from auction.models import Party
+
+    return [("auction.case", [case_id]),
+            ("auction.party", list(Party.objects.filter(case_id=case_id).values_list("pk", flat=True))),
+            ("auction.lot", list(Lot.objects.filter(case_id=case_id).values_list("pk", flat=True))),
+            ("auction.auctionround", list(AuctionRound.objects.filter(lot__case_id=case_id)
+                                          .values_list("pk", flat=True)))]

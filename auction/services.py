@@ -11,11 +11,13 @@ Every state change writes an audit record in the same transaction (core.audit)."
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -1038,3 +1040,34 @@ def round_take_in_lieu(*, actor: Any, rnd: AuctionRound, creditor: Party, reason
 def lot_record_view(lot: Lot) -> None:
     """Count a view (围观). Not audited: it changes no state of the sale."""
     Lot.objects.filter(pk=lot.pk).update(view_count=F("view_count") + 1)
+
+
+# --- deadlines to staff ----------------------------------------------------------------------------------------
+
+DEADLINE_NOTICE_AHEAD = timedelta(hours=24)
+
+
+def notify_deadlines() -> int:
+    """Clock job `court.deadlines`: tell each court's staff once when a deadline of the court comes
+    within 24 hours, and once more when it is overdue (core.deadlines gathers them from every app)."""
+    from core import deadlines, notify
+
+    now = clock.now()
+    sent = 0
+    for court in Court.objects.all():
+        staff = list(get_user_model().objects.filter(court_memberships__court=court, groups__name=Role.COURT_STAFF,
+                                         is_active=True).distinct())
+        if not staff:
+            continue
+        for due in deadlines.collect([court.pk], now):
+            left = due.seconds_left(now)
+            if left > DEADLINE_NOTICE_AHEAD.total_seconds():
+                continue
+            kind = "deadline_overdue" if left < 0 else "deadline_soon"
+            digest = hashlib.sha256(f"{due.kind}|{due.url}|{due.label}|{due.due.isoformat()}".encode()).hexdigest()
+            with transaction.atomic():
+                sent += notify.notify(staff, kind, {
+                    "label": due.label, "subject": due.subject, "article": due.article,
+                    "due": due.due.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")},
+                    key=f"{kind}:{digest[:40]}", url=due.url)
+    return sent

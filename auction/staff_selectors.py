@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from auction import rules, services
 from auction.models import AuctionRound, Case, Court, Lot, PriorityHolder
 from auction.selectors import courts_of
-from core import audit, clock, days
+from core import audit, clock, days, deadlines
+from core.deadlines import Due
 from core.errors import PermissionDenied
 from core.money import floor_ratio
 from core.roles import Role, has_role
@@ -234,3 +236,49 @@ def in_lieu_terms(rnd: AuctionRound) -> dict[str, int] | None:
     """The amounts recorded when a creditor took the lot in lieu of payment (PB art.16)."""
     rec = audit.history(rnd).filter(action="round.in_lieu_terms").order_by("-position").first()
     return dict(rec.after) if rec is not None else None
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    due: Due
+    seconds_left: float
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_left < 0
+
+    @property
+    def soon(self) -> bool:
+        return 0 <= self.seconds_left < 2 * 86400
+
+    @property
+    def left(self) -> str:
+        """"3 d 4 h" to go, or how long overdue."""
+        seconds = abs(int(self.seconds_left))
+        d, h = seconds // 86400, seconds % 86400 // 3600
+        text = _("%(d)s d %(h)s h") % {"d": d, "h": h} if d else _("%(h)s h %(m)s min") % {
+            "h": h, "m": seconds % 3600 // 60}
+        return str(_("overdue by %(t)s") % {"t": text}) if self.overdue else str(text)
+
+
+def deadline_rows(user: Any, now: datetime) -> list[DeadlineRow]:
+    court_ids = list(courts_of(user).values_list("pk", flat=True))
+    return [DeadlineRow(d, d.seconds_left(now)) for d in deadlines.collect(court_ids, now)]
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    shown: audit.ShownRecord  # time, actor, action and changes in the reader's language
+    subject: str
+
+
+def case_timeline(case: Case) -> list[TimelineStep]:
+    """The case's audit records (core.timeline) as steps in the reader's language."""
+    from core import timeline
+
+    labels = {"auction.case": _("Case"), "auction.party": _("Party"), "auction.lot": _("Lot"),
+              "auction.auctionround": _("Round"), "valuation.valuation": _("Valuation"),
+              "settlement.balancedue": _("Balance"), "settlement.distributionplan": _("Distribution plan"),
+              "settlement.casepayout": _("Case payout")}
+    return [TimelineStep(audit.describe(r), f"{labels.get(r.object_type, r.object_type)} #{r.object_id}")
+            for r in timeline.records(case.pk)]

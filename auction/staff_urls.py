@@ -8,8 +8,10 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
+    path("deadlines/", staff_views.deadlines, name="deadlines"),
     path("cases/new/", staff_views.case_create, name="case_create"),
     path("cases/<int:pk>/", staff_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/timeline/", staff_views.case_timeline, name="case_timeline"),
     path("cases/<int:pk>/parties/", staff_views.party_add, name="party_add"),
     path("cases/<int:pk>/claims/", staff_views.claim_add, name="claim_add"),
     path("cases/<int:pk>/lots/new/", staff_views.lot_create, name="lot_create"),

@@ -134,6 +134,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """Every open deadline of the user's courts across the whole flow, overdue first."""
+    now = clock.now()
+    rows = staff_selectors.deadline_rows(request.user, now)
+    return _render(request, "deadlines.html", {"rows": rows, "now": now,
+                                               "overdue": sum(1 for r in rows if r.overdue)})
+
+
+@staff_page
+def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every step of the case from the audit log (执行节点), oldest first."""
+    case = get_object_or_404(staff_selectors.visible_cases(request.user), pk=pk)
+    return _render(request, "case_timeline.html", {"case": case, "steps": staff_selectors.case_timeline(case)})
+
+
+@staff_page
 def case_create(request: HttpRequest) -> HttpResponse:
     courts = staff_selectors.acting_courts(request.user)
     if not courts.exists():

@@ -15,6 +15,7 @@ class BiddingConfig(AppConfig):
         audit.register_actions(services.AUDIT_ACTIONS)
         audit.register_actions(screening.AUDIT_ACTIONS)
         jobs.register("bidding.screening", screening.screen_finished_rounds)
+        jobs.register("bidding.reminders", services.send_end_reminders)
         hooks.on_deposit_held(services.on_deposit_held)
         # Replaces auction's job of the same name (this app is ready after auction's): closing a round
         # also settles its deposits and opens the winner's balance, in the same transaction.

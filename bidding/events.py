@@ -82,6 +82,26 @@ def on_transitioned(sender: Any, *, obj: Any, field: str, source: str, target: s
     if sender is not AuctionRound or field != "status":
         return
     publish(obj.pk, obj.bid_count, round_status_event(obj))
+    if target in (AuctionRound.Status.STAYED, AuctionRound.Status.SUSPENDED) or (
+            source in (AuctionRound.Status.STAYED, AuctionRound.Status.SUSPENDED) and target in (
+            AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING)):
+        notify_registrants_of_stay(obj, resumed=target in (AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING))
+
+
+def notify_registrants_of_stay(rnd: Any, *, resumed: bool) -> None:
+    """A stay, suspension or resumption reaches everyone registered for the round, with the court's
+    published reason (WP art.28), in the transaction that changed the status."""
+    from django.urls import reverse
+
+    from bidding.models import Registration
+    from core import notify
+
+    users = [r.bidder.user for r in Registration.objects.filter(round=rnd).exclude(
+        status=Registration.Status.CANCELLED).select_related("bidder__user")]
+    kind = "round_resumed" if resumed else "round_stayed"
+    notify.notify(users, kind, {"lot": rnd.lot.title, "reason": rnd.status_reason or "—"},
+                  key=f"round:{rnd.pk}:{kind}:{rnd.status_changed_at.isoformat()}",
+                  url=reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}")
 
 
 def connect() -> None:

@@ -175,3 +175,9 @@ class ScreeningDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=[
         (value, label) for value, label in RoundScreening.Review.choices if value != RoundScreening.Review.OPEN])
     note = forms.CharField(label=_("Note"), widget=_textarea(3))
+
+
+class DateForm(forms.Form):
+    """One date, e.g. when the sale ruling was served or the property handed over."""
+
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))

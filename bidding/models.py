@@ -447,3 +447,25 @@ class ScreeningDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} #{self.pk}"
+
+
+class EndReminder(models.Model):
+    """"Remind me before it ends" (结束前提醒): a logged-in user asks to be notified a set number of
+    minutes before a round's end. Sent once; the public count is the round's reminder_count."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="end_reminders")
+    round = models.ForeignKey("auction.AuctionRound", verbose_name=_("round"), on_delete=models.CASCADE,
+                              related_name="end_reminders")
+    minutes_before = models.PositiveIntegerField(_("minutes before the end"))
+    created_at = models.DateTimeField(_("set at"), default=clock.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("end reminder")
+        verbose_name_plural = _("end reminders")
+        constraints = [models.UniqueConstraint(fields=["user", "round"], name="one_end_reminder_per_user_round")]
+        indexes = [models.Index(fields=["sent_at", "round"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} −{self.minutes_before} min"

@@ -216,3 +216,24 @@ async def stop() -> None:
 
 
 Handler = Callable[[int, int, bytes], Awaitable[None]]
+
+
+def watcher_counts(round_ids: list[int]) -> dict[int, int]:
+    """Watchers per round for the court's live board, read synchronously: the fresh per-process
+    counts in Redis, or this process's own when there is no Redis (the embedded default)."""
+    if not round_ids:
+        return {}
+    if not settings.REDIS_URL:
+        return {rid: hub.local_watchers(rid) for rid in round_ids}
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0)
+        pipe = client.pipeline()
+        for rid in round_ids:
+            pipe.hgetall(f"fapai:watchers:{rid}")
+        now = int(clock.now().timestamp() * 1000)
+        return {rid: fresh_total(fields, now) for rid, fields in zip(round_ids, pipe.execute(), strict=True)}
+    except Exception:  # Redis down: the board still shows everything else
+        log.warning("watcher counts unavailable", exc_info=True)
+        return {rid: hub.local_watchers(rid) for rid in round_ids}

@@ -19,7 +19,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,9 +27,9 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +45,7 @@ from bidding.models import (
     BidChainSeal,
     BidderProfile,
     BidRejection,
+    EndReminder,
     PersonKind,
     PromptAcceptance,
     Registration,
@@ -52,7 +53,7 @@ from bidding.models import (
     SaleConfirmation,
 )
 from bidding.screening import services as screening
-from core import audit, clock
+from core import audit, clock, notify
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.models import User
 from core.money import format_fen
@@ -102,6 +103,8 @@ AUDIT_ACTIONS = {
     "barred.add": _("Barred person added"),
     "barred.remove": _("Barred person removed"),
     "round.identities_viewed": _("Bidder identities viewed"),
+    "round.ruling_served": _("Sale ruling served on the buyer"),
+    "round.handed_over": _("Property handed over to the buyer"),
     "round.default": _("Default recorded on the round"),
 }
 
@@ -637,6 +640,44 @@ def barred_remove(*, actor: Any, barred: BarredPerson, reason: str) -> BarredPer
 # --- after the round -----------------------------------------------------------------------------------------------
 
 
+def round_ruling_record(*, actor: Any, rnd: AuctionRound, served_on: date) -> AuctionRound:
+    """The sale ruling (成交裁定) was served on the buyer: title passes then (WP art.22; CPLI art.491).
+    It follows full payment of the balance, within 10 days (PB art.20); recorded once, never in the future.
+    Locks: round."""
+    check_court_staff(actor, rnd.lot.case.court)
+    with transaction.atomic():
+        locked = AuctionRound.objects.select_for_update().select_related("lot__case").get(pk=rnd.pk)
+        balance = BalanceDue.objects.filter(round=locked).first()
+        if locked.status != AuctionRound.Status.SOLD or balance is None or balance.status != BalanceDue.Status.PAID:
+            raise RuleViolation(_("The sale ruling follows full payment of the balance."), code="balance_not_paid")
+        if locked.ruling_served_on is not None:
+            raise RuleViolation(_("The sale ruling was already recorded."), code="already_recorded")
+        if served_on > clock.today() or (balance.paid_at and served_on < clock.local_date(balance.paid_at)):
+            raise RuleViolation(_("The date must lie between full payment and today."), code="invalid_date",
+                                field="on")
+        locked.ruling_served_on = served_on
+        locked.save(update_fields=["ruling_served_on"])
+        audit.record(actor=actor, action="round.ruling_served", obj=locked, after={"ruling_served_on": served_on})
+    return locked
+
+
+def round_handover_record(*, actor: Any, rnd: AuctionRound, handed_over_on: date) -> AuctionRound:
+    """The property was handed over to the buyer, within 15 days of the ruling (PB art.27). Locks: round."""
+    check_court_staff(actor, rnd.lot.case.court)
+    with transaction.atomic():
+        locked = AuctionRound.objects.select_for_update().select_related("lot__case").get(pk=rnd.pk)
+        if locked.ruling_served_on is None:
+            raise RuleViolation(_("Record the sale ruling first."), code="no_ruling")
+        if locked.handed_over_on is not None:
+            raise RuleViolation(_("The handover was already recorded."), code="already_recorded")
+        if handed_over_on > clock.today() or handed_over_on < locked.ruling_served_on:
+            raise RuleViolation(_("The date must lie between the ruling and today."), code="invalid_date", field="on")
+        locked.handed_over_on = handed_over_on
+        locked.save(update_fields=["handed_over_on"])
+        audit.record(actor=actor, action="round.handed_over", obj=locked, after={"handed_over_on": handed_over_on})
+    return locked
+
+
 def identities_viewed(*, actor: Any, rnd: AuctionRound) -> None:
     """The access log of WP art.18: identities are revealed to court staff only after the round has
     finished, and each view is recorded."""
@@ -672,10 +713,12 @@ def round_close_and_settle(rnd: AuctionRound, actor: Any = CLOCK) -> bool:
         if reg is not None and closed.status == S.SOLD:
             do_confirmation_publish(closed, reg)
         settlement.round_settle(rnd=closed, winning_deposit=winner, actor=actor)
-        transaction.on_commit(lambda: notify_round_closed(closed.pk))
+        balance = None
         if winner is not None:
             assert closed.current_price_fen is not None
-            settlement.balance_open(rnd=closed, deposit=winner, price_fen=closed.current_price_fen, actor=actor)
+            balance = settlement.balance_open(rnd=closed, deposit=winner, price_fen=closed.current_price_fen,
+                                              actor=actor)
+        do_notify_round_closed(closed, balance)
     return True
 
 
@@ -720,27 +763,22 @@ def do_confirmation_publish(rnd: AuctionRound, buyer: Registration) -> SaleConfi
     return note
 
 
-def notify_round_closed(round_id: int) -> None:
-    """After commit: tell every qualified bidder of the round how it ended (email; the console backend
-    in the embedded default). A failure to send is logged and changes nothing."""
-    rnd = AuctionRound.objects.select_related("lot").get(pk=round_id)
+def do_notify_round_closed(rnd: AuctionRound, balance: Any) -> None:
+    """In the closing transaction: tell every qualified bidder how the round ended: the winner its
+    price and balance (WP art.25), the others that their deposits are released within 24 hours (WP
+    art.23). In the app and by email after the commit (core.notify)."""
     regs = Registration.objects.filter(round=rnd, status=RS.QUALIFIED).select_related("bidder__user")
+    lot = rnd.lot.title
+    url = reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}"
     for reg in regs:
-        email = reg.bidder.user.email
-        if not email:
-            continue
-        won = rnd.status == S.SOLD and reg.code == rnd.leader_code
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = (_("You won: %(lot)s") if won else _("The auction has ended: %(lot)s")) % {"lot": rnd.lot.title}
-            body = (_("Your bidder code %(code)s won at %(price)s. Pay the balance by the date in the notice; the "
-                      "court will then issue the sale ruling.") if won else
-                    _("The round ended (%(status)s). Your deposit is released within 24 hours if you did not win.")
-                    ) % {"code": reg.code, "price": format_fen(rnd.current_price_fen or 0),
-                         "status": rnd.get_status_display()}
-        try:
-            send_mail(str(subject), str(body), None, [email])
-        except Exception:
-            log.exception("round %s: could not email registration %s", round_id, reg.pk)
+        if rnd.status == S.SOLD and reg.code == rnd.leader_code and balance is not None:
+            notify.notify([reg.bidder.user], "won", {
+                "lot": lot, "code": reg.code, "price": format_fen(rnd.current_price_fen or 0),
+                "balance": format_fen(balance.amount_fen), "due": balance.due_on.isoformat()},
+                key=f"round:{rnd.pk}:won", url=url)
+        else:
+            notify.notify([reg.bidder.user], "ended", {"lot": lot, "status": str(rnd.get_status_display())},
+                          key=f"round:{rnd.pk}:ended", url=url)
 
 
 def close_due_rounds() -> int:
@@ -946,6 +984,7 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
         leader = Bid.objects.filter(round_id=round_id).order_by("-seq").first()
         new_bids: list[Bid] = []
         new_rejections: list[BidRejection] = []
+        outbid: dict[int, Bid] = {}  # registration that lost the lead -> the bid that took it
         for a in attempts:
             if not CLIENT_ID_RE.match(a.client_id or ""):
                 outcomes.append(_refusal(a, "invalid_client_id"))
@@ -1002,6 +1041,9 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
                                       receipt_nonce=bid.receipt_nonce, prev_hash=prev)
             new_bids.append(bid)
             answered[(reg.pk, a.client_id)] = bid
+            if leader is not None and leader.registration_id != reg.pk:
+                outbid[leader.registration_id] = bid
+            outbid.pop(reg.pk, None)
             leader = bid
             outcomes.append(_accepted(a, bid))
         if new_rejections:
@@ -1013,7 +1055,22 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
             Bid.objects.bulk_create(new_bids)
             for bid in new_bids:
                 events.publish(round_id, bid.seq, selectors.public_bid(bid))
+            if outbid:
+                do_notify_outbid(rnd, outbid)
     return outcomes
+
+
+def do_notify_outbid(rnd: AuctionRound, outbid: dict[int, Bid]) -> None:
+    """Tell each bidder who lost the lead in this batch, once per bid that took it (in the bid's
+    transaction, so a rolled-back bid tells nobody). Two queries per batch with outbids."""
+    users = dict(Registration.objects.filter(pk__in=list(outbid)).values_list("pk", "bidder__user_id"))
+    by_id = {u.pk: u for u in User.objects.filter(pk__in=list(users.values()))}
+    lot = Lot.objects.filter(pk=rnd.lot_id).values_list("title", flat=True).first() or ""
+    for reg_id, bid in outbid.items():
+        notify.notify([by_id.get(users.get(reg_id, 0))], "outbid", {
+            "lot": lot, "price": format_fen(bid.amount_fen),
+            "end": rnd.effective_end.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
+            key=f"round:{rnd.pk}:outbid:{bid.seq}", url=reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}")
 
 
 def _params(rnd: AuctionRound | None, leader: Bid | None, code: str, at: datetime) -> dict[str, Any]:
@@ -1037,3 +1094,59 @@ def bid_place(*, actor: Any, rnd: AuctionRound, client_id: str, amount_fen: int,
     attempt = BidAttempt(round_id=rnd.pk, user_id=user_id, client_id=client_id, amount_fen=amount_fen,
                          received_at=clock.now(), language=language)
     return do_bids_place(rnd.pk, [attempt])[0]
+
+
+# --- "remind me before it ends" (结束前提醒) -------------------------------------------------------------------
+
+REMINDER_CHOICES = (5, 15, 60, 24 * 60)
+
+
+def reminder_set(*, actor: Any, rnd: AuctionRound, minutes_before: int) -> EndReminder:
+    """Set (or change) the user's reminder for a round that has not ended; the public count follows."""
+    if isinstance(actor, str) or not actor.is_authenticated:
+        raise PermissionDenied(_("Log in to set a reminder."), code="not_authenticated")
+    if minutes_before not in REMINDER_CHOICES:
+        raise RuleViolation(_("Choose when to be reminded."), code="invalid_reminder", field="minutes_before")
+    with transaction.atomic():
+        locked = AuctionRound.objects.select_for_update().get(pk=rnd.pk)
+        if locked.status not in (S.ANNOUNCED, S.BIDDING):
+            raise RuleViolation(_("Reminders can be set only before the round ends."), code="round_not_open")
+        reminder, _created = EndReminder.objects.update_or_create(
+            user=actor, round=locked, defaults={"minutes_before": minutes_before, "sent_at": None})
+        _recount_reminders(locked)
+    return reminder
+
+
+def reminder_cancel(*, actor: Any, rnd: AuctionRound) -> None:
+    with transaction.atomic():
+        locked = AuctionRound.objects.select_for_update().get(pk=rnd.pk)
+        EndReminder.objects.filter(user=actor, round=locked).delete()
+        _recount_reminders(locked)
+
+
+def _recount_reminders(rnd: AuctionRound) -> None:
+    AuctionRound.objects.filter(pk=rnd.pk).update(reminder_count=EndReminder.objects.filter(round=rnd).count())
+
+
+def send_end_reminders() -> int:
+    """Clock job `bidding.reminders`: notify everyone whose reminder time has come on a bidding round,
+    once (an extension after it was sent does not send it again)."""
+    now = clock.now()
+    sent = 0
+    due = (EndReminder.objects.filter(sent_at__isnull=True, round__status=S.BIDDING)
+           .select_related("round__lot", "user"))
+    for reminder in due:
+        rnd = reminder.round
+        if rnd.effective_end - now > timedelta(minutes=reminder.minutes_before):
+            continue
+        with transaction.atomic():
+            if EndReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=now) != 1:
+                continue
+            minutes = max(0, int((rnd.effective_end - now).total_seconds() // 60))
+            notify.notify([reminder.user], "ending_soon", {
+                "lot": rnd.lot.title, "minutes": minutes,
+                "end": rnd.effective_end.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
+                key=f"reminder:{reminder.pk}:{rnd.effective_end.isoformat()}",
+                url=reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}")
+            sent += 1
+    return sent

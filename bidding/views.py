@@ -38,6 +38,7 @@ from auction.staff_selectors import acting_courts, can_act
 from bidding import selectors, services
 from bidding.forms import (
     BarredForm,
+    DateForm,
     PaymentForm,
     QualificationForm,
     ReasonForm,
@@ -344,7 +345,31 @@ def staff_round(request: HttpRequest, pk: int) -> HttpResponse:
         context["registrations"] = list(selectors.revealed_registrations(rnd))
         context["default_form"] = ReasonForm(auto_id="default_%s")
         context["balance"] = getattr(rnd, "balance_due", None)
+        context["date_form"] = DateForm(auto_id="after_%s", initial={"on": clock.today()})
     return render(request, "bidding/staff_round.html", context)
+
+
+@staff_page
+@require_POST
+def staff_after_sale(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Record the sale ruling served on the buyer, or the handover (PB arts.20, 27)."""
+    rnd = _staff_round(request, pk)
+    if step not in ("ruling", "handover"):
+        raise Http404
+    form = DateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a valid date."))
+    else:
+        try:
+            if step == "ruling":
+                services.round_ruling_record(actor=request.user, rnd=rnd, served_on=form.cleaned_data["on"])
+            else:
+                services.round_handover_record(actor=request.user, rnd=rnd, handed_over_on=form.cleaned_data["on"])
+            messages.success(request, _("Recorded."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect("bidding:staff_round", pk=rnd.pk)
 
 
 @staff_page
@@ -449,6 +474,45 @@ def barred_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason."))
     return redirect("bidding:barred_list")
 
+
+
+@require_POST
+def reminder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set, change or (0) cancel the user's "remind me before it ends" for a round."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("lot_detail", args=[get_object_or_404(AuctionRound, pk=pk).lot_id]))
+    rnd = get_object_or_404(AuctionRound, pk=pk)
+    back = reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}"
+    try:
+        minutes = int(request.POST.get("minutes_before", ""))
+    except ValueError:
+        minutes = -1
+    try:
+        if minutes == 0:
+            services.reminder_cancel(actor=request.user, rnd=rnd)
+            messages.success(request, _("The reminder was removed."))
+        else:
+            services.reminder_set(actor=request.user, rnd=rnd, minutes_before=minutes)
+            messages.success(request, _("We will remind you before the round ends (in the app and by email)."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(back)
+
+
+# --- the court's live board ---------------------------------------------------------------------------------
+
+
+@staff_page
+def live_board(request: HttpRequest) -> HttpResponse:
+    """Every running round of the user's courts at a glance, refreshed every few seconds by board.js."""
+    return render(request, "bidding/live_board.html", {"rows": selectors.live_board(request.user, clock.now())})
+
+
+@staff_page
+def live_board_json(request: HttpRequest) -> HttpResponse:
+    body = {"server_time": selectors.server_time_ms(), "rounds": selectors.live_board(request.user, clock.now())}
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
 # --- collusion and shill screening (docs/screening.md) ---------------------------------------------------

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from settlement import views as settlement_views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -17,6 +19,8 @@ urlpatterns = [
     path("court/", include("auction.staff_urls")),
     path("finance/", include("settlement.urls")),
     path("webhooks/", include("settlement.webhook_urls")),
+    path("statistics/", settlement_views.public_statistics, name="statistics"),
+    path("statistics.csv", settlement_views.public_statistics_csv, name="statistics_csv"),
     path("bidder/", include("bidding.urls")),
     path("", include("core.urls")),
     path("", include("auction.urls")),

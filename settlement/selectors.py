@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -487,3 +487,66 @@ def check_ledger() -> LedgerCheck:
         forfeited = _sum(Deposit.objects.filter(status=D.FORFEITED, round__lot__case_id=case_id))
         expect(f"forfeit:{case_id}", -(forfeited - moved), f"forfeited deposits of case {case_id} not yet moved")
     return result
+
+
+def open_deadlines(court_ids: list[int], now: datetime) -> list[Any]:
+    """core.deadlines provider: deposits to release or apply within 24 hours of the close (WP art.23),
+    balances due (WP art.24), the sale ruling within 10 days of full payment and the handover within 15
+    days of the ruling (PB arts.20, 27), case funds to pay out within 30 days (or 10 after a delay),
+    and distribution objection windows (CPLI art.509)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from core.deadlines import Due, end_of
+
+    out: list[Any] = []
+    for d in (Deposit.objects.filter(status=Deposit.Status.HELD, release_due_at__isnull=False,
+                                     round__lot__case__court_id__in=court_ids).select_related("round__lot__case")):
+        lot = d.round.lot
+        assert d.release_due_at is not None  # filtered above
+        out.append(Due("deposit_release", _("Release or apply deposit %(ref)s") % {"ref": d.reference},
+                       "WP art.23", d.release_due_at, f"{lot.case.number} {lot.title}",
+                       reverse("settlement:round_deposits", args=[d.round_id]), lot.case.court_id))
+    balances = BalanceDue.objects.filter(round__lot__case__court_id__in=court_ids).exclude(
+        status=BalanceDue.Status.DEFAULTED).select_related("round__lot__case")
+    for b in balances:
+        rnd, lot = b.round, b.round.lot
+        subject, court = f"{lot.case.number} {lot.title}", lot.case.court_id
+        if b.status == BalanceDue.Status.OPEN:
+            out.append(Due("balance", _("The buyer's balance"), "WP art.24", end_of(b.due_on), subject,
+                           reverse("settlement:balance_detail", args=[b.pk]), court))
+        elif rnd.ruling_served_on is None and b.paid_at is not None:
+            out.append(Due("sale_ruling", _("Serve the sale ruling (10 days after full payment)"), "PB art.20",
+                           end_of(clock.local_date(b.paid_at) + timedelta(days=10)), subject,
+                           reverse("bidding:staff_round", args=[rnd.pk]), court))
+        elif rnd.ruling_served_on is not None and rnd.handed_over_on is None:
+            out.append(Due("handover", _("Hand over the property (15 days after the ruling)"), "PB art.27",
+                           end_of(rnd.ruling_served_on + timedelta(days=15)), subject,
+                           reverse("bidding:staff_round", args=[rnd.pk]), court))
+    cases = Case.objects.filter(court_id__in=court_ids,
+                                ledger_accounts__kind=LedgerAccount.Kind.CASE_FUNDS).distinct()
+    for case in cases:
+        funds = case_funds(case)
+        if funds.due_on is not None and funds.balance_fen > funds.committed_fen:
+            out.append(Due("case_payout", _("Pay out the case funds"), "EF", end_of(funds.due_on), case.number,
+                           reverse("settlement:case_distribution", args=[case.pk]), case.court_id))
+    windows = (PlanService.objects.filter(plan__status=DistributionPlan.Status.SERVED,
+                                          objection_due__gte=clock.local_date(now),
+                                          plan__case__court_id__in=court_ids).select_related("plan__case", "party"))
+    for s in windows:
+        out.append(Due("plan_objection", _("Objection window of %(name)s closes") % {"name": s.party.name},
+                       "CPLI art.509", end_of(s.objection_due), s.plan.case.number,
+                       reverse("settlement:case_distribution", args=[s.plan.case_id]), s.plan.case.court_id))
+    return out
+
+
+def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
+    """core.timeline provider: the buyer's balance, the distribution plans and the case payouts (deposits
+    stay out: one line per bidder would drown the case's own steps)."""
+    return [
+        ("settlement.balancedue", list(BalanceDue.objects.filter(round__lot__case_id=case_id)
+                                       .values_list("pk", flat=True))),
+        ("settlement.distributionplan", list(DistributionPlan.objects.filter(case_id=case_id)
+                                             .values_list("pk", flat=True))),
+        ("settlement.casepayout", list(CasePayout.objects.filter(case_id=case_id).values_list("pk", flat=True))),
+    ]

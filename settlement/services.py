@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from auction import rules
 from auction.models import AuctionRound, Case, Claim, Court, CourtMembership, Party
 from auction.services import check_court_staff
-from core import audit, clock, days
+from core import audit, clock, days, notify
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.money import format_fen
 from core.roles import Role, has_role
@@ -584,6 +584,9 @@ def _release(d: Deposit, actor: Any) -> None:
     transition(d, DEPOSIT_TRANSITIONS, D.RELEASED, actor=actor, action="deposit.release", labels=DEPOSIT_LABELS,
                extra_changes={"released_at": clock.now()})
     hooks.deposit_released(d)
+    if d.owner_id is not None:
+        notify.notify([d.owner], "deposit_released", {"lot": d.round.lot.title, "amount": format_fen(d.amount_fen),
+                                                       "reference": d.reference}, key=f"deposit:{d.pk}:released")
 
 
 def _capture_into(d: Deposit, credit: Any, *, kind: str, key: str, actor: Any) -> None:
@@ -1412,11 +1415,17 @@ def send_balance_reminders(now: datetime | None = None) -> int:
     the day before, the due day, overdue). Returns the number of reminders created."""
     today = clock.local_date(now or clock.now())
     created = 0
-    for b in BalanceDue.objects.filter(status=BalanceDue.Status.OPEN):
+    for b in BalanceDue.objects.filter(status=BalanceDue.Status.OPEN).select_related("round__lot", "owner"):
         reached = [m for m, before in MILESTONES if today >= b.due_on - timedelta(days=before)]
         if reached:
-            _reminder, new = BalanceReminder.objects.get_or_create(balance=b, milestone=reached[-1],
-                                                                   defaults={"due_on": b.due_on})
+            with transaction.atomic():
+                _reminder, new = BalanceReminder.objects.get_or_create(balance=b, milestone=reached[-1],
+                                                                       defaults={"due_on": b.due_on})
+                if new and b.owner is not None:  # the buyer hears of it in the app and by email
+                    notify.notify([b.owner], "balance_due", {
+                        "lot": b.round.lot.title, "amount": format_fen(b.amount_fen - b.paid_fen),
+                        "due": b.due_on.isoformat()}, key=f"balance:{b.pk}:{reached[-1]}",
+                        url=reverse("settlement:balance_pay", args=[b.pk]))
             created += new
     return created
 

@@ -28,11 +28,12 @@ from django.views.decorators.http import require_POST
 
 from auction.staff_selectors import can_act
 from core import clock
+from core.charts import bar_chart
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
 from core.money import format_fen
 from core.roles import Role, has_role, is_staff_member
-from settlement import exports, gateways, reconciliation, selectors, services
+from settlement import exports, gateways, reconciliation, selectors, services, statistics
 from settlement.forms import (
     BalanceOfflineForm,
     BalancePayForm,
@@ -751,3 +752,38 @@ def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The difference is resolved."))
         return redirect("settlement:reconciliation")
     return reconciliation_page(request, failed=(pk, form))
+
+
+# --- public oversight statistics (阳光司法) -------------------------------------------------------------------
+
+
+def public_statistics(request: HttpRequest) -> HttpResponse:
+    """Public: sale rate, price / reference, registrants, rounds to sale, seizure to cash, defaults."""
+    stats = statistics.oversight()
+    charts = {
+        "sale_rate": bar_chart(_("Sale rate by asset type"),
+                               [(r["label"], r["sale_rate"]) for r in stats["by_asset_type"]], chart_id="sale-rate"),
+        "ratio": bar_chart(_("Sale price / reference price by court (median)"),
+                           [(r["court"], r["median_price_to_reference"]) for r in stats["by_court"]], maximum=1.5,
+                           chart_id="ratio"),
+    }
+    def values(row: dict[str, Any]) -> list[Any]:
+        return [f"{row[c]:.1%}" if c in statistics.PERCENT and row[c] is not None else row[c]
+                for c in statistics.COLUMNS]
+
+    tables = [
+        (_("All rounds"), _("Scope"), [(_("All courts and asset types"), values(stats["overall"]))]),
+        (_("By court"), _("Court"), [(r["court"], values(r)) for r in stats["by_court"]]),
+        (_("By asset type"), _("Asset type"), [(r["label"], values(r)) for r in stats["by_asset_type"]]),
+    ]
+    return render(request, "settlement/statistics.html", {"charts": charts, "tables": tables,
+                                                          "labels": statistics.column_labels()})
+
+
+def public_statistics_csv(request: HttpRequest) -> HttpResponse:
+    stats = statistics.oversight()
+    headers = [str(_("Group")), str(_("Name")), *statistics.column_labels()]
+    table = exports.Table(str(_("Oversight statistics")), headers, statistics.csv_rows(stats))
+    response = HttpResponse(exports.table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = exports.content_disposition("fapai-statistics.csv")
+    return response

@@ -7,10 +7,13 @@ class ValuationConfig(AppConfig):
     verbose_name = _("Valuation")
 
     def ready(self) -> None:
-        from core import audit, jobs
+        from core import audit, deadlines, jobs, timeline
         from valuation import jobs as valuation_jobs
+        from valuation import selectors as valuation_selectors
         from valuation.services import AUDIT_ACTIONS
 
         audit.register_actions(AUDIT_ACTIONS)
+        deadlines.register("valuation", valuation_selectors.open_deadlines)
+        timeline.register("valuation", valuation_selectors.case_objects)
         jobs.register("valuation.reminders", valuation_jobs.send_reminders)
         jobs.register("valuation.hand_over", valuation_jobs.hand_over_late_agencies)

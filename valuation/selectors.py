@@ -612,3 +612,26 @@ def valuation_actions(valuation: Valuation, today: date) -> list[str]:
             lot=valuation.lot, status__in=ACTIVE).exists():
         actions.append("reissue")
     return actions
+
+
+def open_deadlines(court_ids: list[int], now: Any) -> list[Any]:
+    """core.deadlines provider: the open deadlines of the reference-price procedures (RP arts.1–30)."""
+    from django.urls import reverse
+
+    from core.deadlines import Due, end_of
+
+    today = clock.local_date(now)
+    out = []
+    for valuation in Valuation.objects.filter(status=Valuation.Status.OPEN,
+                                              lot__case__court_id__in=court_ids).select_related("lot__case"):
+        lot = valuation.lot
+        for d in deadlines(valuation, today):
+            if d.open:
+                out.append(Due("valuation", d.label, d.article, end_of(d.due_on), f"{lot.case.number} {lot.title}",
+                               reverse("valuation:detail", args=[valuation.pk]), lot.case.court_id))
+    return out
+
+
+def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
+    """core.timeline provider: the case's valuations."""
+    return [("valuation.valuation", list(Valuation.objects.filter(lot__case_id=case_id).values_list("pk", flat=True)))]

@@ -1,28 +1,48 @@
 """The bidder's box on the public lot page: "register" while registration is open, and the viewer's
-own registration (status, deposit, bidder code). Anonymous visitors cost no query; a bidder one."""
+own registration (status, deposit, bidder code) and the end reminder. Anonymous visitors cost no
+query; a bidder two (the registration, shared by both panels, and the reminder)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from auction.models import AuctionRound
 from bidding import selectors
+from bidding.services import REMINDER_CHOICES
 
 register = template.Library()
+
+
+def _mine(context: Any, rnd: AuctionRound) -> Any:
+    """The viewer's registration for the round, looked up once per page (both panels show it)."""
+    if not context.get("is_bidder"):
+        return None
+    cache = context.render_context.setdefault("fapai_registrations", {})
+    if rnd.pk not in cache:
+        request = context.get("request")
+        cache[rnd.pk] = selectors.registration_for_round(getattr(request, "user", None), rnd)
+    return cache[rnd.pk]
 
 
 @register.inclusion_tag("bidding/_lot_panel.html", takes_context=True)
 def bidder_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    mine = selectors.registration_for_round(user, rnd) if context.get("is_bidder") else None
+    mine = _mine(context, rnd)
+    authenticated = bool(user and user.is_authenticated)
+    reminder_open = authenticated and rnd.status in (AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING)
     return {
+        "reminder_open": reminder_open,
+        "my_reminder": selectors.reminder_of(user, rnd) if reminder_open else None,
+        "reminder_choices": [(m, _("%(n)s minutes before") % {"n": m} if m < 60 else
+                              _("%(n)s hours before") % {"n": m // 60}) for m in REMINDER_CHOICES],
         "rnd": rnd,
         "open": selectors.registration_open(rnd),
         "mine": mine,
-        "authenticated": bool(user and user.is_authenticated),
+        "authenticated": authenticated,
         "is_bidder": context.get("is_bidder"),
         "is_staff_member": context.get("is_staff_member"),
     }
@@ -46,9 +66,7 @@ def live_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
     """The live panel of an announced or bidding round: the WebSocket client (bidding/live.js) updates
     the price box and the bid record; a registered bidder gets the bid box. Without JavaScript the
     page still shows the state at load."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    mine = selectors.registration_for_round(user, rnd) if context.get("is_bidder") else None
+    mine = _mine(context, rnd)
     minimum = (rnd.current_price_fen + rnd.increment_fen) if rnd.bid_count and rnd.current_price_fen \
         else rnd.start_price_fen
     return {"rnd": rnd, "live": rnd.status in (AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING,

@@ -222,6 +222,7 @@ FAPAI_CLOSE_GRACE_SECONDS = env.int("FAPAI_CLOSE_GRACE_SECONDS", default=5)
 # A round or bidder with `flag` points or more goes to the court's review queue; `high` marks it
 # urgent. `points` may override the weight of a reason code (bidding.screening.reasons).
 # `history_days` / `context_rounds`: which closed rounds inform the cross-round graph and the outlier model.
+FAPAI_SITE_URL = env.str("FAPAI_SITE_URL", default="")  # e.g. https://fapai.example.org, for links in emails
 FAPAI_TRUSTED_PROXIES = env.int("FAPAI_TRUSTED_PROXIES", default=0)  # our proxies in front of daphne
 FAPAI_SCREENING = {
     "flag": env.int("FAPAI_SCREENING_FLAG", default=30),

@@ -68,3 +68,17 @@ def query_replace(context: Any, **kwargs: Any) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def duration(seconds: Any) -> str:
+    """Seconds as "2 d 03:04:05" or "03:04:05"."""
+    try:
+        total = max(0, int(seconds))
+    except (TypeError, ValueError):
+        return ""
+    d, rest = divmod(total, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    clock_text = f"{h:02d}:{m:02d}:{s:02d}"
+    return f"{d} d {clock_text}" if d else clock_text

@@ -268,10 +268,12 @@ def test_close_publishes_the_confirmation_and_emails_bidders(live, mailoutbox, d
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == note.sha256
     assert note.registration_id == live["b"].pk
     subjects = sorted(m.subject for m in mailoutbox)
-    assert len(mailoutbox) == 2 and any(s.startswith(("您已竞得", "You won")) for s in subjects)
+    # The winner hears it won; the loser that the round ended and that its deposit was released.
+    assert len(mailoutbox) == 3 and any(s.startswith(("您已竞得", "You won")) for s in subjects)
+    assert any(s.startswith("保证金已退还") for s in subjects)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.close_due_rounds() == 0
-    assert len(mailoutbox) == 2 and SaleConfirmation.objects.count() == 1
+    assert len(mailoutbox) == 3 and SaleConfirmation.objects.count() == 1
 
 
 def test_a_failed_round_has_no_confirmation(live):
