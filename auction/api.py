@@ -7,13 +7,15 @@ the rules and the court membership; their RuleViolations come out of core.api.ex
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -22,7 +24,7 @@ from rest_framework.serializers import BaseSerializer
 
 from auction import selectors, services
 from auction import serializers as s
-from auction.models import AuctionRound, Case, Lot, PriorityHolder
+from auction.models import AuctionRound, Case, Court, Lot, PriorityHolder
 from auction.selectors import RoundFilters
 from auction.services import TERM_FIELDS, RoundTerms
 from core import clock
@@ -37,8 +39,28 @@ STAFF_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
 
 
 class Pagination(PageNumberPagination):
+    """`page` and `page_size` must be whole numbers ≥ 1 (400 otherwise: DRF would ignore a bad page
+    size and call a bad page number "not found"); a page past the last one is 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    @staticmethod
+    def _whole(request: Request, name: str, message: Any) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+            raise ValidationError({name: [message]})
+        return int(raw)
+
+    def get_page_size(self, request: Request) -> int | None:
+        size = self._whole(request, "page_size", _("The page size must be a whole number of at least 1."))
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        number = self._whole(request, "page", _("The page number must be a whole number of at least 1."))
+        return 1 if number is None else number
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -62,7 +84,7 @@ class PublicRoundList(generics.ListAPIView):
         return {**super().get_serializer_context(), "server_time": clock.now()}
 
     @extend_schema(tags=PUBLIC, parameters=[s.RoundFilterSerializer],
-                   responses={200: s.PublicRoundSerializer(many=True), 400: ERROR})
+                   responses={200: s.PublicRoundSerializer(many=True), 400: ERROR, 404: ERROR})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -73,7 +95,7 @@ class PublicResultList(PublicRoundList):
     closed_only = True
 
     @extend_schema(tags=PUBLIC, parameters=[s.RoundFilterSerializer],
-                   responses={200: s.PublicRoundSerializer(many=True), 400: ERROR})
+                   responses={200: s.PublicRoundSerializer(many=True), 400: ERROR, 404: ERROR})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -142,6 +164,30 @@ class StaffView(generics.GenericAPIView):
     def my_cases(self) -> QuerySet[Case]:
         return Case.objects.filter(court__in=selectors.courts_of(self.request.user))
 
+    # The court an object of each staff URL belongs to, by the URL name's prefix.
+    COURT_OF: ClassVar[dict[str, tuple[Any, str]]] = {
+        "staff-case-": (Case, "court_id"), "staff-lot-": (Lot, "case__court_id"),
+        "staff-round-": (AuctionRound, "lot__case__court_id"),
+        "staff-priority-holder": (PriorityHolder, "lot__case__court_id")}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """A write for a court the user does not act for is refused before its body is read, so a bad
+        body tells another court's staff nothing about the object (the services check again)."""
+        super().initial(request, *args, **kwargs)
+        name = request.resolver_match.url_name if request.resolver_match else ""
+        if request.method in permissions.SAFE_METHODS or "pk" not in kwargs or not name:
+            return
+        for prefix, (model, court_field) in self.COURT_OF.items():
+            if name.startswith(prefix):
+                court_id = model.objects.filter(pk=kwargs["pk"]).values_list(court_field, flat=True).first()
+                if court_id is None:
+                    raise NotFound
+                services.check_court_staff(request.user, Court.objects.get(pk=court_id))
+                return
+
+    def case_or_404(self, pk: int) -> Case:
+        return get_object_or_404(Case.objects.select_related("court"), pk=pk)
+
     def lot_or_404(self, pk: int) -> Lot:
         return get_object_or_404(Lot.objects.select_related("case__court"), pk=pk)
 
@@ -190,7 +236,7 @@ class StaffPartyCreate(StaffView):
 
     @extend_schema(tags=STAFF, request=s.PartyInputSerializer, responses={201: s.PartySerializer, **STAFF_ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        case = get_object_or_404(Case.objects.select_related("court"), pk=pk)
+        case = self.case_or_404(pk)
         party = services.party_add(actor=request.user, case=case, **self.parse(s.PartyInputSerializer))
         return self.render(s.PartySerializer, party, status.HTTP_201_CREATED)
 
@@ -200,7 +246,7 @@ class StaffClaimCreate(StaffView):
 
     @extend_schema(tags=STAFF, request=s.ClaimInputSerializer, responses={201: s.ClaimSerializer, **STAFF_ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        case = get_object_or_404(Case.objects.select_related("court"), pk=pk)
+        case = self.case_or_404(pk)
         claim = services.claim_add(actor=request.user, case=case, **self.parse(s.ClaimInputSerializer))
         return self.render(s.ClaimSerializer, claim, status.HTTP_201_CREATED)
 
@@ -210,7 +256,7 @@ class StaffLotCreate(StaffView):
 
     @extend_schema(tags=STAFF, request=s.LotInputSerializer, responses={201: s.StaffLotSerializer, **STAFF_ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        case = get_object_or_404(Case.objects.select_related("court"), pk=pk)
+        case = self.case_or_404(pk)
         lot = services.lot_create(actor=request.user, case=case, **self.parse(s.LotInputSerializer))
         return self.render(s.StaffLotSerializer, lot, status.HTTP_201_CREATED)
 
@@ -319,8 +365,8 @@ class StaffPriorityHolderRemove(StaffView):
 
     @extend_schema(tags=STAFF, parameters=[s.RemovalInputSerializer], responses={204: None, **STAFF_ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        reason = self.parse(s.RemovalInputSerializer, data=request.query_params)["reason"]
         holder = get_object_or_404(PriorityHolder.objects.select_related("lot__case__court"), pk=pk)
+        reason = self.parse(s.RemovalInputSerializer, data=request.query_params)["reason"]
         services.priority_holder_remove(actor=request.user, holder=holder, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -67,6 +67,8 @@ class PartyForm(StaffForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Party.Kind.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     contact = forms.CharField(label=_("Contact (address or phone)"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email for notices"), required=False,
+                             help_text=_("Valuation results and other notices from the court are sent here."))
 
 
 class ClaimForm(StaffForm):

@@ -13,7 +13,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
-from core.uploads import RandomUploadTo, validate_document, validate_image
+from core.uploads import RandomUploadTo, private_storage, validate_document, validate_image
 
 
 class Court(models.Model):
@@ -106,6 +106,11 @@ class Party(models.Model):
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
     contact = models.CharField(_("contact (address or phone)"), max_length=200, blank=True)
+    email = models.EmailField(_("email for notices"), blank=True)
+    # The party's access to its case file (执行节点查询): only a hash is kept; issuing a new code
+    # revokes the old one and every session opened with it.
+    access_code_hash = models.CharField(_("access code (hash)"), max_length=128, blank=True)
+    access_code_issued_at = models.DateTimeField(_("access code issued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("party")
@@ -538,8 +543,9 @@ class PanelDecision(models.Model):
     decided_on = models.DateField(_("decided on"))
     reference = models.CharField(_("decision reference"), max_length=100)
     members = models.JSONField(_("panel members"))
+    # Internal court record: private storage, served only by auction.staff_views.panel_decision_document.
     document = models.FileField(_("decision document"), upload_to=RandomUploadTo("decisions"), blank=True,
-                                validators=[validate_document])
+                                storage=private_storage, validators=[validate_document])
     start_price_fen = models.BigIntegerField(_("start price (fen)"))
     increment_fen = models.BigIntegerField(_("increment (fen)"))
     deposit_fen = models.BigIntegerField(_("deposit (fen)"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from auction.models import AuctionRound, Court, CourtMembership, Lot
 from core import clock
@@ -198,3 +199,61 @@ def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
             ("auction.lot", list(Lot.objects.filter(case_id=case_id).values_list("pk", flat=True))),
             ("auction.auctionround", list(AuctionRound.objects.filter(lot__case_id=case_id)
                                           .values_list("pk", flat=True)))]
+
+
+# --- the party's case file (执行节点查询) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyStep:
+    """One step of the case as a party sees it: when, what, and what it concerned. No actor and no
+    before/after values: those can name staff, bidders or other parties."""
+
+    at: datetime
+    action: str
+    concerns: str
+
+
+# What each kind of object in a case's timeline is called (core.timeline providers' object types).
+TIMELINE_SUBJECTS = {
+    "auction.case": gettext_lazy("Case"), "auction.party": gettext_lazy("Party"), "auction.lot": gettext_lazy("Lot"),
+    "auction.auctionround": gettext_lazy("Round"), "valuation.valuation": gettext_lazy("Valuation"),
+    "settlement.balancedue": gettext_lazy("Balance"), "settlement.distributionplan": gettext_lazy("Distribution plan"),
+    "settlement.casepayout": gettext_lazy("Case payout"),
+}
+
+
+def party_access_fingerprint(party: Any) -> str:
+    """Names the party's current access code in its sessions without holding the code: a new code
+    (new salt, new hash) changes it, which revokes the sessions opened with the old one."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("fapai.party-access", party.access_code_hash).hexdigest()[:32]
+
+
+def party_session_valid(party_id: int | None, fingerprint: str | None) -> Any:
+    """The party a case-file session was opened for, if its access code is still the one it used."""
+    from django.utils.crypto import constant_time_compare
+
+    from auction.models import Party
+
+    if not party_id or not fingerprint:
+        return None
+    party = Party.objects.filter(pk=party_id).exclude(access_code_hash="").select_related("case__court").first()
+    if party is None or not constant_time_compare(party_access_fingerprint(party), fingerprint):
+        return None
+    return party
+
+
+def party_case_file(party: Any) -> dict[str, Any]:
+    """What a party may see of its case (阳光司法): the case, its lots and public rounds with their
+    results, every step of the case from the audit log (core.timeline) without names, and the sections
+    the other apps register (core.case_file: reference price, distribution plan, payouts)."""
+    from core import audit, case_file, timeline
+
+    steps = [PartyStep(r.at, audit.action_label(r.action), str(TIMELINE_SUBJECTS.get(r.object_type, r.object_type)))
+             for r in timeline.records(party.case_id)]
+    lots = list(Lot.objects.filter(case_id=party.case_id).prefetch_related(
+        Prefetch("rounds", queryset=AuctionRound.objects.filter(_public_q()).order_by("number"))).order_by("id"))
+    return {"party": party, "case": party.case, "lots": lots, "steps": steps,
+            "sections": case_file.sections(party)}

@@ -7,11 +7,14 @@ Public serializers never include a person behind a bidder code, a party or a pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -55,12 +58,21 @@ class Int64Field(serializers.IntegerField):
 
 
 class FenField(serializers.IntegerField):
-    """An amount of money in integer fen. Never negative; bounded so sums cannot overflow."""
+    """An amount of money in integer fen. Never negative; bounded so sums cannot overflow. A JSON
+    integer or a string of digits: DRF would also take 100.0 and "100.00" as 100, and "100.00" may
+    well have been meant as yuan, so no float and no decimal point is accepted."""
+
+    default_error_messages = {"invalid": _("An amount in whole fen is required (digits only, no decimal point).")}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", MAX_FEN)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool | float) or (isinstance(data, str) and not re.fullmatch(r"-?[0-9]{1,19}", data)):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
 
 
 class EnumField(serializers.ChoiceField):
@@ -77,13 +89,15 @@ class EnumFieldExtension(OpenApiSerializerFieldExtension):
     target_class = EnumField
 
     def get_name(self) -> str:
-        return f"{self.target.choices_class.__qualname__.replace('.', '')}Enum"
+        # A field that may be empty ("" in a blank model field) has a component of its own that says so.
+        blank = "OrBlank" if self.target.allow_blank else ""
+        return f"{self.target.choices_class.__qualname__.replace('.', '')}{blank}Enum"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         choices = self.target.choices_class
         return {
             "type": "string",
-            "enum": list(choices.values),
+            "enum": list(choices.values) + ([""] if self.target.allow_blank else []),
             "description": "\n".join(f"* `{value}` - {label}" for value, label in choices.choices),
         }
 
@@ -276,7 +290,7 @@ class PublicLotDetailSerializer(ModelSerializer):
     asset_type = EnumField(Lot.AssetType, read_only=True)
     nature = EnumField(Lot.Nature, read_only=True)
     possession = EnumField(Lot.Possession, read_only=True)
-    reference_method = EnumField(Lot.ReferenceMethod, read_only=True)
+    reference_method = EnumField(Lot.ReferenceMethod, read_only=True, allow_blank=True)
     case_number = serializers.CharField(source="case.number", read_only=True)
     court = CourtSerializer(source="case.court", read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -310,10 +324,12 @@ class CourtBriefSerializer(ModelSerializer):
 class PartySerializer(ModelSerializer):
     role = EnumField(Party.Role, read_only=True)
     kind = EnumField(Party.Kind, read_only=True)
+    # Blank when the party gave none: a plain string in the schema, as "" is no `format: email`.
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Party
-        fields = ["id", "role", "kind", "name", "contact"]
+        fields = ["id", "role", "kind", "name", "contact", "email"]
 
 
 class ClaimSerializer(ModelSerializer):
@@ -402,7 +418,7 @@ class StaffLotSerializer(ModelSerializer):
     asset_type = EnumField(Lot.AssetType, read_only=True)
     nature = EnumField(Lot.Nature, read_only=True)
     possession = EnumField(Lot.Possession, read_only=True)
-    reference_method = EnumField(Lot.ReferenceMethod, read_only=True)
+    reference_method = EnumField(Lot.ReferenceMethod, read_only=True, allow_blank=True)
     case_number = serializers.CharField(source="case.number", read_only=True)
     photos = StaffPhotoSerializer(many=True, read_only=True)
     attachments = StaffAttachmentSerializer(many=True, read_only=True)
@@ -429,9 +445,23 @@ class DecisionHolderSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
 
 
+def private_document_url(context: Mapping[str, Any], url_name: str, pk: Any) -> str:
+    url = reverse(url_name, args=[pk])
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
 class PanelDecisionSerializer(ModelSerializer):
     members = serializers.ListField(child=serializers.CharField(), read_only=True)
     priority_holders = DecisionHolderSerializer(many=True, read_only=True)
+    document = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_document(self, obj: PanelDecision) -> str | None:
+        """The permission-checked download (the file itself is in private storage)."""
+        if not obj.document:
+            return None
+        return private_document_url(self.context, "staff:panel_decision_document", obj.round_id)
 
     class Meta:
         model = PanelDecision
@@ -515,6 +545,7 @@ class PartyInputSerializer(serializers.Serializer):
     kind = EnumField(Party.Kind)
     name = serializers.CharField(max_length=100, allow_blank=True)
     contact = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
 
 
 class ClaimInputSerializer(serializers.Serializer):

@@ -274,11 +274,8 @@ class TimelineStep:
 
 def case_timeline(case: Case) -> list[TimelineStep]:
     """The case's audit records (core.timeline) as steps in the reader's language."""
+    from auction.selectors import TIMELINE_SUBJECTS
     from core import timeline
 
-    labels = {"auction.case": _("Case"), "auction.party": _("Party"), "auction.lot": _("Lot"),
-              "auction.auctionround": _("Round"), "valuation.valuation": _("Valuation"),
-              "settlement.balancedue": _("Balance"), "settlement.distributionplan": _("Distribution plan"),
-              "settlement.casepayout": _("Case payout")}
-    return [TimelineStep(audit.describe(r), f"{labels.get(r.object_type, r.object_type)} #{r.object_id}")
+    return [TimelineStep(audit.describe(r), f"{TIMELINE_SUBJECTS.get(r.object_type, r.object_type)} #{r.object_id}")
             for r in timeline.records(case.pk)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -47,7 +47,7 @@ from auction.forms import (
     TaxForm,
 )
 from auction.models import AuctionRound, Case, Court, Lot, PanelDecision
-from core import clock
+from core import clock, uploads
 from core.errors import PermissionDenied, RuleViolation
 from core.forms import apply_rule_errors
 from core.money import format_fen
@@ -193,10 +193,28 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     def run() -> Outcome:
         data = form.cleaned_data
         party = services.party_add(actor=request.user, case=case, role=data["role"], kind=data["kind"],
-                                   name=data["name"], contact=data["contact"])
+                                   name=data["name"], contact=data["contact"], email=data["email"])
         return _("Party %(name)s added.") % {"name": party.name}, _url("case_detail", case.pk)
 
     return _submit(request, form, run, lambda status: _case_page(request, case, status, party_form=form))
+
+
+@staff_page
+@require_POST
+def party_access_issue(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+    """Issue a party a new case-file access code; the code is shown once, in the message."""
+    case = get_object_or_404(staff_selectors.visible_cases(request.user), pk=pk)
+    _require_actor(request, case.court)
+    party = get_object_or_404(case.parties, pk=party_pk)
+    try:
+        code = services.party_access_issue(actor=request.user, party=party)
+    except PermissionDenied as exc:
+        return forbidden(request, " ".join(exc.messages))
+    messages.success(request, _(
+        "Access code for %(name)s: %(code)s. It is shown only now: hand it to the party with the court's "
+        "notice. With the case number it opens the case file at %(url)s; a new code revokes this one.") % {
+        "name": party.name, "code": code, "url": request.build_absolute_uri(reverse("case_lookup"))})
+    return redirect(_url("case_detail", case.pk) + "#parties")
 
 
 @staff_page
@@ -564,6 +582,16 @@ def _round_page(request: HttpRequest, rnd: AuctionRound, status: int = 200, **bo
         context["forms"] = round_forms
         context["stops"] = [(key, STOP_LABELS[key], round_forms[key]) for key in STOP_SERVICES if key in round_forms]
     return _render(request, "round_detail.html", context, status)
+
+
+@staff_page
+def panel_decision_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel decision's document, from private storage, to staff who see the round."""
+    rnd = get_object_or_404(staff_selectors.visible_rounds(request.user), pk=pk)
+    decision = getattr(rnd, "panel_decision", None)
+    if decision is None or not decision.document:
+        raise Http404
+    return cast(HttpResponse, uploads.private_file_response(decision.document, f"panel-decision-{rnd.pk}"))
 
 
 @staff_page

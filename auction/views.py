@@ -8,15 +8,18 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from auction import rules, selectors, services
 from auction.models import AuctionRound, Lot, LotAttachment
-from core import clock
+from core import clock, ratelimit
 from core.money import parse_yuan
+from core.sightings import client_ip
 
 S = AuctionRound.Status
 ALL = ""
@@ -182,3 +185,61 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notice_statuses": selectors.ACTIVE_STATUSES,
     }
     return render(request, "auction/public/lot_detail.html", context)
+
+
+# --- the party's case file (执行节点查询) ------------------------------------------------------------------
+
+# The party a case-file session was opened for, with its code's fingerprint (a new code revokes it).
+PARTY_SESSION_KEY = "fapai_party_access"
+
+
+class CaseLookupForm(forms.Form):
+    case_number = forms.CharField(label=_("Case number"), max_length=40,
+                                  widget=forms.TextInput(attrs={"placeholder": "（2025）京0105执1234号",
+                                                                "autocomplete": "off"}))
+    access_code = forms.CharField(label=_("Access code"), max_length=20,
+                                  help_text=_("The 12-character code the court gave you with its notice."),
+                                  widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                                                "autocapitalize": "characters"}))
+
+
+def case_lookup(request: HttpRequest) -> HttpResponse:
+    """Parties follow their case: case number plus the access code the court issued to the party."""
+    form = CaseLookupForm(request.POST or None, auto_id="lookup_%s")
+    status = 200
+    if request.method == "POST":
+        number = services.normalise_case_number(str(request.POST.get("case_number", "")))
+        verdict = ratelimit.check(("case_lookup_ip", client_ip(request)), ("case_lookup_case", number))
+        if not verdict.allowed:
+            return ratelimit.refuse_form(form, verdict, lambda code: render(
+                request, "auction/public/case_lookup.html", {"form": form}, status=code))
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = services.check_party_access(case_number=form.cleaned_data["case_number"],
+                                                code=form.cleaned_data["access_code"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+            status = 422
+        else:
+            request.session.cycle_key()  # a new session for the case file: nothing carried over
+            request.session[PARTY_SESSION_KEY] = {"party": party.pk,
+                                                  "code": selectors.party_access_fingerprint(party)}
+            return redirect("party_case_file")
+    elif request.method == "POST":
+        status = 422
+    return render(request, "auction/public/case_lookup.html", {"form": form}, status=status)
+
+
+def party_case_file(request: HttpRequest) -> HttpResponse:
+    access = request.session.get(PARTY_SESSION_KEY) or {}
+    party = selectors.party_session_valid(access.get("party"), access.get("code"))
+    if party is None:
+        request.session.pop(PARTY_SESSION_KEY, None)
+        return redirect("case_lookup")
+    return render(request, "auction/public/party_case_file.html", selectors.party_case_file(party))
+
+
+@require_POST
+def case_file_leave(request: HttpRequest) -> HttpResponse:
+    request.session.pop(PARTY_SESSION_KEY, None)
+    return redirect("case_lookup")

@@ -236,12 +236,13 @@ class Bidder:
                 self.events_seen += 1
                 self.last_event = frame
                 self._apply(frame["seq"], frame["current_price_fen"], frame["leader_code"])
-            elif kind in ("ack", "reject"):
+            elif kind in ("ack", "reject") or (kind == "error" and frame.get("client_id") in self.pending):
+                # An `error` carrying our client id (e.g. `unavailable`) answers that bid: count it, don't wait.
                 fut = self.pending.pop(frame.get("client_id", ""), None)
                 if kind == "ack":
                     self.acks.append(frame)
                     self._apply(frame["seq"], frame["amount_fen"], frame.get("code", self.code))
-                else:
+                elif kind == "reject":
                     self.rejects[frame.get("code", "?")] += 1
                 if fut is not None and not fut.done():
                     fut.set_result(frame)
@@ -415,3 +416,262 @@ async def closed_loop_http(base: str, round_id: int, tokens: list[str], seconds:
     return {"seconds": round(elapsed, 2), "acks": len(acks), "accepted_per_s": round(len(acks) / elapsed, 1),
             "decided_per_s": round(decided / elapsed, 1), "rejects": dict(rejects),
             "http_statuses": {str(k): v for k, v in statuses.items()}}
+
+
+# --- many rounds, many watchers per process (bench/load_test.py) ------------------------------------
+
+
+@dataclass
+class RoundWatch:
+    """One watcher of a round in the load test, behaving like live.js: it applies bids strictly in
+    seq order; on a gap in the live stream, a `resync` hint, a heartbeat ahead of it (half a second
+    later) or a reconnect it asks for `resync` from its last seq and applies the `missed` answer (or
+    jumps to a fresh snapshot when too much was missing). It records what the server did wrong:
+    live gaps (an event lost or overtaken), live duplicates, disconnects."""
+
+    round_id: int
+    start_seq: int = -1
+    last: int = 0
+    applied: int = 0
+    arrivals_seq: list[int] = field(default_factory=list)  # live bid frames: seq and arrival time_ns
+    arrivals_t: list[int] = field(default_factory=list)
+    live_gaps: int = 0
+    live_duplicates: int = 0
+    redundant: int = 0  # live events already applied from a `missed` answer
+    via_missed: int = 0
+    snapshot_jumps: int = 0
+    resyncs: int = 0
+    reconnects: int = 0
+    disconnects: list[str] = field(default_factory=list)
+    connect_ms: float = 0.0
+    error: str = ""
+    held: dict[int, int] = field(default_factory=dict)  # live bids above a gap, waiting for the resync
+    resync_pending: bool = False
+    frames: Counter[str] = field(default_factory=Counter)
+
+    def apply(self, seq: int) -> None:
+        self.last = seq
+        self.applied += 1
+
+    def drain_held(self) -> None:
+        while self.last + 1 in self.held:
+            self.held.pop(self.last + 1)
+            self.apply(self.last + 1)
+        for seq in [s for s in self.held if s <= self.last]:
+            self.held.pop(seq)
+
+
+async def _round_watch(url: str, origin: str, rec: RoundWatch, gate: asyncio.Semaphore, ready: asyncio.Event,
+                       target: dict[int, int], done: asyncio.Event, stop: asyncio.Event,
+                       timeout: float = 60.0) -> None:
+    first_connect = True
+    while not stop.is_set():
+        async with gate:  # a bounded number of handshakes in flight per process
+            t0 = time.perf_counter()
+            try:
+                cm = _connect(url, origin)
+                ws = await asyncio.wait_for(cm.__aenter__(), timeout)
+                snap = orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
+            except Exception as exc:  # a failed connection is reported, never hidden
+                if first_connect:
+                    rec.error = f"{type(exc).__name__}: {exc}"[:200]
+                    ready.set()
+                    done.set()
+                    return
+                rec.disconnects.append(f"reconnect failed: {type(exc).__name__}")
+                await asyncio.sleep(1.0)  # as live.js: back off before the next attempt
+                continue
+        rec.frames[snap.get("type", "?")] += 1
+        if first_connect:
+            rec.connect_ms = (time.perf_counter() - t0) * 1000
+            rec.start_seq = rec.last = int(snap.get("seq", 0))
+            first_connect = False
+            ready.set()
+        else:
+            rec.reconnects += 1
+            if int(snap.get("seq", 0)) > rec.last:  # events may have passed while away: ask for exactly those
+                rec.resyncs += 1
+                rec.resync_pending = True
+                await ws.send(orjson.dumps({"type": "resync", "last_seq": rec.last}).decode())
+        try:
+            receiver = asyncio.ensure_future(_round_receive(ws, rec, target, done))
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({receiver, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper.done():
+                receiver.cancel()
+                with contextlib.suppress(BaseException):
+                    await cm.__aexit__(None, None, None)
+                return
+            stopper.cancel()
+            exc = receiver.exception()
+            code = getattr(ws, "close_code", None)
+            rec.disconnects.append(f"closed {code} {type(exc).__name__ if exc else ''}".strip())
+        except Exception as exc:
+            rec.disconnects.append(f"error {type(exc).__name__}")
+        with contextlib.suppress(BaseException):
+            await cm.__aexit__(None, None, None)
+
+
+async def _round_receive(ws: ClientConnection, rec: RoundWatch, target: dict[int, int], done: asyncio.Event) -> None:
+    async def resync() -> None:
+        rec.resyncs += 1
+        rec.resync_pending = True
+        await ws.send(orjson.dumps({"type": "resync", "last_seq": rec.last}).decode())
+
+    async def resync_later(seq: int) -> None:
+        await asyncio.sleep(0.5)  # the heartbeat reads the database, a moment ahead of events in flight
+        if rec.last < seq and not rec.resync_pending:
+            await resync()
+
+    background: set[asyncio.Task[None]] = set()
+    async for message in ws:
+        t = time.time_ns()
+        frame = orjson.loads(message)
+        kind = frame.get("type", "?")
+        rec.frames[kind] += 1
+        if kind == "bid":
+            seq = frame["seq"]
+            rec.arrivals_seq.append(seq)
+            rec.arrivals_t.append(t)
+            if seq <= rec.last:
+                if rec.via_missed:
+                    rec.redundant += 1
+                else:
+                    rec.live_duplicates += 1
+            elif seq == rec.last + 1:
+                rec.apply(seq)
+                rec.drain_held()
+            else:
+                if not rec.resync_pending:
+                    rec.live_gaps += 1
+                    await resync()
+                rec.held[seq] = t
+        elif kind == "missed":
+            rec.resync_pending = False
+            for bid in frame.get("bids", []):
+                if bid["seq"] == rec.last + 1:
+                    rec.via_missed += 1
+                    rec.apply(bid["seq"])
+            rec.drain_held()
+        elif kind == "snapshot":  # the answer to a resync when more than 500 were missing
+            rec.resync_pending = False
+            if frame["seq"] > rec.last:
+                rec.snapshot_jumps += 1
+                rec.last = frame["seq"]
+            rec.drain_held()
+        elif kind == "resync":  # the server lost its LISTEN connection: events may be missing
+            await resync()
+        elif kind == "heartbeat" and frame.get("seq", 0) > rec.last and not rec.resync_pending:
+            task = asyncio.ensure_future(resync_later(frame["seq"]))
+            background.add(task)
+            task.add_done_callback(background.discard)
+        goal = target.get(rec.round_id, -1)
+        if goal >= 0 and rec.last >= goal:
+            done.set()
+
+
+async def _load_watch_all(pipe: Connection, base_url: str, origin: str, round_ids: list[int],
+                          concurrency: int) -> None:
+    loop = asyncio.get_running_loop()
+    recs = [RoundWatch(r) for r in round_ids]
+    gate = asyncio.Semaphore(concurrency)
+    stop = asyncio.Event()
+    target: dict[int, int] = {}
+    readies = [asyncio.Event() for _ in recs]
+    dones = [asyncio.Event() for _ in recs]
+    t0 = time.perf_counter()
+    tasks = [asyncio.ensure_future(_round_watch(f"{base_url}/ws/rounds/{rec.round_id}/", origin, rec, gate,
+                                                readies[i], target, dones[i], stop))
+             for i, rec in enumerate(recs)]
+    await asyncio.gather(*(ev.wait() for ev in readies))
+    ramp_s = time.perf_counter() - t0
+    connected = [r for r in recs if r.start_seq >= 0]
+    pipe.send(("ready", {"connected": len(connected), "failed": len(recs) - len(connected), "ramp_s": ramp_s,
+                         "connect_ms": sorted(r.connect_ms for r in connected),
+                         "errors": Counter(r.error.split(":")[0] for r in recs if r.error)}))
+    cmd, goals, sent, window, timeout, *more = await loop.run_in_executor(None, pipe.recv)
+    assert cmd == "target"
+    hot = frozenset(more[0]) if more else frozenset()
+    target.update(goals)
+    for rec, ev in zip(recs, dones, strict=True):
+        if rec.error or rec.last >= target.get(rec.round_id, 0):
+            ev.set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(ev.wait() for ev in dones)), timeout)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    pipe.send(("result", summarise_watches(recs, target, sent, window, hot)))
+
+
+def summarise_watches(recs: list[RoundWatch], target: dict[int, int], sent: dict[int, dict[int, int]],
+                      window: tuple[int, int], hot: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """Per process: the watcher gate's counts, latencies (µs, bid sent → live event here; for all
+    rounds, and apart for the `hot` rounds and the others, with the second of the window the bid was
+    sent in) and the bid deliveries inside the steady-state window [t0, t1] (time_ns)."""
+    import array
+
+    latencies = array.array("q")
+    split = {"hot": array.array("q"), "other": array.array("q")}
+    sent_second = array.array("i")
+    counts: Counter[str] = Counter()
+    frames: Counter[str] = Counter()
+    disconnects: Counter[str] = Counter()
+    in_window = 0
+    t0, t1 = window
+    for rec in recs:
+        frames.update(rec.frames)
+        if rec.start_seq < 0:
+            counts["never_connected"] += 1
+            continue
+        counts["connected"] += 1
+        goal = target.get(rec.round_id, 0)
+        expected = goal - rec.start_seq
+        stamps = sent.get(rec.round_id, {})
+        for seq, t in zip(rec.arrivals_seq, rec.arrivals_t, strict=True):
+            if t0 <= t <= t1:
+                in_window += 1
+            s = stamps.get(seq)
+            if s is not None:
+                latencies.append((t - s) // 1000)
+                split["hot" if rec.round_id in hot else "other"].append((t - s) // 1000)
+                sent_second.append((s - t0) // 1_000_000_000)
+        counts["deliveries"] += len(rec.arrivals_seq)
+        counts["live_gaps"] += rec.live_gaps
+        counts["live_duplicates"] += rec.live_duplicates
+        counts["redundant_after_resync"] += rec.redundant
+        counts["via_missed"] += rec.via_missed
+        counts["resyncs"] += rec.resyncs
+        counts["reconnects"] += rec.reconnects
+        disconnects.update(rec.disconnects)
+        if rec.last < goal:
+            counts["incomplete"] += 1
+        elif rec.snapshot_jumps:
+            counts["resynced_via_snapshot"] += 1
+        elif rec.applied == expected and rec.last == goal:
+            counts["complete_in_order"] += 1
+            if rec.reconnects:
+                counts["complete_after_reconnect"] += 1
+        else:
+            counts["miscounted"] += 1
+    return {"watchers": len(recs), "counts": dict(counts), "frames": dict(frames),
+            "disconnects": dict(disconnects), "deliveries_in_window": in_window,
+            "latency_us": latencies.tobytes(), "latency_hot_us": split["hot"].tobytes(),
+            "latency_other_us": split["other"].tobytes(), "latency_sent_second": sent_second.tobytes(),
+            "errors": [r.error for r in recs if r.error][:5]}
+
+
+def load_watcher_process(pipe: Connection, base_url: str, origin: str, round_ids: list[int],
+                         concurrency: int = 20, nice: int = 0) -> None:
+    """Entry point of a load-test watcher process (spawned): one socket per entry of `round_ids`;
+    `nice` lowers its CPU priority, so that on a shared machine the servers get the CPU first."""
+    import os
+    import resource
+
+    if nice:
+        os.nice(nice)
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if len(round_ids) + 100 > hard:
+        raise RuntimeError(f"{len(round_ids)} sockets need more than the open-file limit {hard}")
+    asyncio.run(_load_watch_all(pipe, base_url, origin, round_ids, concurrency))

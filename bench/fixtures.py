@@ -50,12 +50,17 @@ class RoundInfo:
 
 
 class Builder:
-    def __init__(self) -> None:
+    """`prefix` names the staff and bidder accounts and `first_case` numbers the cases, so that several
+    builders (processes) can fill one database side by side (bench/load_test.py)."""
+
+    def __init__(self, prefix: str = "bench", first_case: int | None = None) -> None:
+        self.prefix = prefix
+        self._cases = _case_serial if first_case is None else itertools.count(first_case)
         self._clock_cm = clock.frozen(T0)
         self.frozen = self._clock_cm.__enter__()
         self.court = builders.court()
-        self.judge = builders.staff_user("bench-judge", self.court, roles=["court_staff", "panel"])
-        self.finance = builders.staff_user("bench-finance", self.court, roles=["finance"])
+        self.judge = builders.staff_user(f"{prefix}-judge", self.court, roles=["court_staff", "panel"])
+        self.finance = builders.staff_user(f"{prefix}-finance", self.court, roles=["finance"])
 
     def close(self) -> None:
         self._clock_cm.__exit__(None, None, None)
@@ -64,7 +69,7 @@ class Builder:
         """A first round in BIDDING (bidding 72 h from T0 + 40 days) with qualified bidders."""
         self.frozen.set(T0)
         # start ≥ 70% of the reference price (WP art.10); deposit 10% of the start (WP art.17).
-        lot = builders.lot(builders.case(self.court, serial=next(_case_serial)), reference_fen=start_fen)
+        lot = builders.lot(builders.case(self.court, serial=next(self._cases)), reference_fen=start_fen)
         deposit = max(start_fen // 10, 1)
         rnd = builders.round_in(AuctionRound.Status.BIDDING, judge=self.judge, frozen=self.frozen, lot_obj=lot,
                                 start_fen=start_fen, increment_fen=increment_fen, deposit_fen=deposit, hours=72)
@@ -72,7 +77,7 @@ class Builder:
         info = RoundInfo(name, rnd.pk, start_fen, increment_fen, rnd.bidding_start)
         for alias in aliases:
             n = next(_user_serial)
-            user = sign_up(f"bench{n}", "张三").user
+            user = sign_up(f"{self.prefix}{n}", "张三").user
             reg = register(user, rnd, finance=self.finance)
             assert reg.code, f"registration {reg.pk} is {reg.status}, not qualified with a code"
             token = Token.objects.create(user=user).key

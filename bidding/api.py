@@ -8,6 +8,8 @@ items only, never an identity with a code."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,9 +37,10 @@ from bidding.screening import selectors as screening_selectors
 from bidding.screening import services as screening_services
 from bidding.services import RegistrationInput
 from core import clock
-from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader
+from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader, rate_limit
 from core.errors import PermissionDenied
 from core.roles import Role
+from core.sightings import client_ip
 from settlement import services as settlement
 from settlement.gateways.base import PaymentStart
 from settlement.serializers import PaymentStartSerializer
@@ -77,6 +80,7 @@ class Signup(View):
 
     @extend_schema(tags=BIDDER, request=s.SignupInputSerializer, responses={201: s.ProfileSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
+        rate_limit(("signup_ip", client_ip(request)))
         data = self.parse(s.SignupInputSerializer)
         profile = services.bidder_signup(username=data["username"], password=data["password"], email=data["email"],
                                          phone=data["phone"], address=data["address"],
@@ -140,6 +144,7 @@ class RegistrationStart(BidderView):
                    responses={201: s.MyRegistrationSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         rnd = get_object_or_404(auction_selectors.public_rounds(), pk=pk)
+        rate_limit(("register_user", str(request.user.pk)))
         data = self.parse(s.RegistrationInputSerializer)
         principal = data.get("principal")
         reg = services.registration_start(actor=request.user, rnd=rnd, data=RegistrationInput(
@@ -412,7 +417,7 @@ class BidPlace(View):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(tags=BIDDER, request=s.BidInputSerializer,
-                   responses={201: s.BidAckSerializer, 409: ERROR, **ERRORS})
+                   responses={201: s.BidAckSerializer, 409: ERROR, 429: ERROR, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         rnd = selectors.public_round(pk)
         if rnd is None:
@@ -422,8 +427,12 @@ class BidPlace(View):
                                      amount_fen=data["amount_fen"], language=translation.get_language())
         if outcome.accepted:
             return Response(outcome.frame(), status=status.HTTP_201_CREATED)
-        return Response({"errors": [{"code": outcome.code, "message": outcome.message, "field": "amount_fen"}]},
-                        status=status.HTTP_409_CONFLICT)
+        body = {"errors": [{"code": outcome.code, "message": outcome.message, "field": "amount_fen"}]}
+        if outcome.code == "rate_limited":  # FAPAI_BID_RATE_LIMIT, counted by the engine under the round lock
+            _count, window = services.bid_rate_limit()
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                            headers={"Retry-After": str(max(1, math.ceil(window.total_seconds())))})
+        return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class LiveSnapshot(View):
@@ -444,19 +453,21 @@ class BidsAfter(View):
     """Public bid events after `after_seq`, in seq order (at most 500; more → take a snapshot)."""
 
     permission_classes = [permissions.AllowAny]
+    pagination_class = None  # type: ignore[assignment]  # one list of at most 500 events, never a page
 
     @extend_schema(tags=PUBLIC, parameters=[OpenApiParameter("after_seq", int, description="last seq you have")],
-                   responses={200: s.PublicBidSerializer(many=True), **NOT_FOUND})
+                   responses={200: s.PublicBidSerializer(many=True), 400: ERROR, **NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         if selectors.public_round(pk) is None:
             raise NotFound()
-        try:
-            after = max(0, int(request.query_params.get("after_seq", "0")))
-        except ValueError:
-            after = 0
+        raw = request.query_params.get("after_seq", "0")
+        if not re.fullmatch(r"[0-9]{1,18}", raw):  # a bad number is refused, not read as 0
+            raise ValidationError({"after_seq": [_("after_seq must be a whole number ≥ 0.")]})
+        after = int(raw)
         bids = selectors.bids_after(pk, after)
         if bids is None:
-            raise NotFound(_("Too many bids are missing; load the live snapshot instead."))
+            raise NotFound(_("Too many bids are missing, or after_seq is beyond the last bid; load the live snapshot "
+                             "instead."))
         return Response(bids)
 
 

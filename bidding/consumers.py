@@ -17,8 +17,9 @@ import orjson
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _  # rendered in the socket's language by error()
 
 from bidding import selectors, writer
 from bidding.realtime import hub
@@ -70,6 +71,10 @@ def language_of(scope: dict[str, Any]) -> str:
 
 
 class RoundConsumer(AsyncWebsocketConsumer):
+    # Events reach the socket through the process hub, never through the channel layer. An alias that
+    # is not configured makes Channels skip the layer: otherwise every socket would SUBSCRIBE in
+    # Redis on connect, and no one could connect (or reconnect) while Redis is down.
+    channel_layer_alias = "fapai-no-layer"
     round_id: int
     language: str
     transport: Any = None
@@ -107,7 +112,13 @@ class RoundConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.round_id = int(self.scope["url_route"]["kwargs"]["round_id"])
         self.language = language_of(self.scope)
-        snapshot = await writer.run_db(selectors.live_snapshot, self.round_id, user_id=self.user_id())
+        try:
+            snapshot = await writer.run_db(selectors.live_snapshot, self.round_id, user_id=self.user_id())
+        except DatabaseError:  # unreachable: tell the client, close with 1013 "try again later"; it reconnects
+            await self.accept()
+            await self.error("unavailable", _("The live data could not be loaded; it will be retried."))
+            await self.close(code=1013)
+            return
         if snapshot is None:
             await self.close(code=4404)
             return
@@ -121,9 +132,9 @@ class RoundConsumer(AsyncWebsocketConsumer):
         if hasattr(self, "round_id"):
             hub.leave(self.round_id, self)
 
-    async def error(self, code: str, message: Any) -> None:
+    async def error(self, code: str, message: Any, **extra: Any) -> None:
         with translation.override(self.language):
-            await self.send_json({"type": "error", "code": code, "message": str(message)})
+            await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.overflowed:
@@ -151,9 +162,15 @@ class RoundConsumer(AsyncWebsocketConsumer):
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
             await self.error("malformed", _("resync needs last_seq, a whole number ≥ 0."))
             return
-        missed = await writer.run_db(selectors.bids_after, self.round_id, last_seq)
+        try:
+            missed = await writer.run_db(selectors.bids_after, self.round_id, last_seq)
+            snapshot = None
+            if missed is None:
+                snapshot = await writer.run_db(selectors.live_snapshot, self.round_id, user_id=self.user_id())
+        except DatabaseError:  # the database is unreachable: say so and keep the socket; the client resyncs later
+            await self.error("unavailable", _("The live data could not be loaded; it will be retried."))
+            return
         if missed is None:
-            snapshot = await writer.run_db(selectors.live_snapshot, self.round_id, user_id=self.user_id())
             if snapshot is not None:
                 snapshot["watcher_count"] = hub.local_watchers(self.round_id)
                 await self.send_json(snapshot)
@@ -179,7 +196,10 @@ class RoundConsumer(AsyncWebsocketConsumer):
                              received_at=received_at, language=self.language)
         try:
             outcome = await writer.submit(attempt)
-        except Exception:  # e.g. the database is unreachable: nothing was written
-            await self.error("unavailable", _("The bid could not be processed; nothing was recorded. Try again."))
+        except Exception:  # e.g. the database is unreachable; a resend with this client id gets the first answer
+            # Usually nothing was written; but a commit whose answer the crash swallowed did happen, so
+            # the message does not promise otherwise.
+            await self.error("unavailable", _("The bid could not be processed just now; try again. If it was "
+                                              "recorded, it shows in the bid record."), client_id=client_id)
             return
         await self.send_json(outcome.frame())

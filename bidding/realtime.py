@@ -28,6 +28,9 @@ from core import clock
 
 log = logging.getLogger("fapai.realtime")
 HEARTBEAT_SECONDS = 5.0
+# Reconnect attempts of the LISTEN connection back off to at most this (one connect per process):
+# short, so that events flow again within 2 s of the database coming back.
+LISTEN_BACKOFF_MAX = 2.0
 PROCESS_ID = f"{os.uname().nodename}:{os.getpid()}"
 
 
@@ -130,7 +133,7 @@ class Hub:
             except Exception:  # reconnect and tell clients to resync
                 log.warning("LISTEN connection lost; reconnecting in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, LISTEN_BACKOFF_MAX)
 
     async def _resync_all(self) -> None:
         for round_id, room in list(self.rooms.items()):
@@ -172,7 +175,7 @@ class Hub:
             if self._redis is None:
                 import redis.asyncio as aioredis
 
-                self._redis = aioredis.from_url(settings.REDIS_URL, socket_timeout=1.0)
+                self._redis = aioredis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
             now = int(clock.now().timestamp() * 1000)
             pipe = self._redis.pipeline()
             for rid, n in local.items():
@@ -228,7 +231,7 @@ def watcher_counts(round_ids: list[int]) -> dict[int, int]:
     try:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0)
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
         pipe = client.pipeline()
         for rid in round_ids:
             pipe.hgetall(f"fapai:watchers:{rid}")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from auction import rules
@@ -31,7 +31,7 @@ from bidding.models import (
 from core import clock
 from core.money import format_fen
 from core.roles import Role, has_role
-from settlement.selectors import FINISHED_STATUSES, opens_deposits
+from settlement.selectors import FINISHED_STATUSES, balance_status, opens_deposits
 
 RS = Registration.Status
 RK = Review.Kind
@@ -161,6 +161,26 @@ def registration_step(reg: Registration, now: datetime | None = None) -> str:
     if payment_blockers(reg):
         return Step.WAITING
     return Step.PAYMENT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a finished round ended for one qualified bidder: won (with the balance still to pay, if
+    any) or not; shown on the bidder's registration page instead of the bidding step."""
+
+    won: bool
+    balance: Any = None  # settlement.selectors.BalanceStatus of the buyer's balance
+
+
+def registration_outcome(reg: Registration) -> Outcome | None:
+    """None while the round runs, and for registrations that did not stay qualified (cancelled,
+    refused or defaulted: their step says why)."""
+    rnd = reg.round
+    if rnd.status not in FINISHED or reg.status != RS.QUALIFIED:
+        return None
+    if rnd.status != AuctionRound.Status.SOLD or not reg.code or reg.code != rnd.leader_code:
+        return Outcome(won=False)
+    return Outcome(won=True, balance=balance_status(rnd=rnd))
 
 
 def may_bid(reg: Registration) -> bool:
@@ -301,10 +321,13 @@ def live_snapshot(round_id: int, *, user_id: int | None = None, recent: int = 20
 
 def bids_after(round_id: int, after_seq: int, limit: int = 500) -> list[dict[str, Any]] | None:
     """Public bid events with seq > after_seq, in seq order; None when more than `limit` are missing
-    (the client then takes a fresh snapshot)."""
-    qs = Bid.objects.filter(round_id=round_id, seq__gt=after_seq).order_by("seq")
+    or after_seq is beyond the round's last seq (a state the client cannot have: it then takes a
+    fresh snapshot, rather than being told that seq is the round's)."""
+    qs = Bid.objects.filter(round__pk=round_id, seq__gt=after_seq).order_by("seq")
     bids = list(qs[: limit + 1])
     if len(bids) > limit:
+        return None
+    if not bids and after_seq > 0 and not AuctionRound.objects.filter(pk=round_id, bid_count__gte=after_seq).exists():
         return None
     return [public_bid(b) for b in bids]
 
@@ -328,11 +351,13 @@ def bid_record(rnd: AuctionRound, limit: int | None = 50) -> list[dict[str, Any]
 
 def sealed_chain(round_id: int) -> dict[str, Any] | None:
     """The published record of a closed round: every link (seq, prev_hash, hash) and the root."""
-    seal = BidChainSeal.objects.filter(round_id=round_id).first()
+    # `round__pk`, not `round_id`: the pk lookup treats an id beyond the column's range (a URL may
+    # carry any number of digits) as matching nothing, where SQLite's driver would raise OverflowError.
+    seal = BidChainSeal.objects.filter(round__pk=round_id).first()
     if seal is None:
         return None
     links = [{"seq": seq, "prev_hash": prev, "hash": h} for seq, prev, h in
-             Bid.objects.filter(round_id=round_id).order_by("seq").values_list("seq", "prev_hash", "hash")]
+             Bid.objects.filter(round__pk=round_id).order_by("seq").values_list("seq", "prev_hash", "hash")]
     return {"round": round_id, "bid_count": seal.bid_count, "root": seal.root, "sealed_at": seal.sealed_at,
             "links": links}
 
@@ -378,6 +403,14 @@ def receipt_of(bid: Bid) -> dict[str, Any]:
 
 def seal_of(rnd: AuctionRound) -> BidChainSeal | None:
     return BidChainSeal.objects.filter(round=rnd).first()
+
+
+def sealed_records(round_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per round: the sealed root, the number of bids it covers, and whether the sale confirmation is
+    published (WP art.22). One query: a sold round always has bids, hence a seal."""
+    seals = BidChainSeal.objects.filter(round_id__in=round_ids).annotate(
+        confirmed=Exists(SaleConfirmation.objects.filter(round_id=OuterRef("round_id"))))
+    return {s.round_id: {"root": s.root, "bids": s.bid_count, "confirmation": s.confirmed} for s in seals}
 
 
 def confirmation_of(rnd: AuctionRound) -> SaleConfirmation | None:

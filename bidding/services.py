@@ -53,10 +53,10 @@ from bidding.models import (
     SaleConfirmation,
 )
 from bidding.screening import services as screening
-from core import audit, clock, notify
+from core import audit, clock, faults, notify
 from core.errors import PermissionDenied, Problems, RuleViolation
 from core.models import User
-from core.money import format_fen
+from core.money import MAX_FEN, format_fen
 from core.roles import Role, has_role
 from core.transitions import TransitionTable
 from core.uploads import validate_document
@@ -719,6 +719,7 @@ def round_close_and_settle(rnd: AuctionRound, actor: Any = CLOCK) -> bool:
             balance = settlement.balance_open(rnd=closed, deposit=winner, price_fen=closed.current_price_fen,
                                               actor=actor)
         do_notify_round_closed(closed, balance)
+        faults.point("close.before_commit")  # test-only (core.faults); a no-op otherwise
     return True
 
 
@@ -765,8 +766,9 @@ def do_confirmation_publish(rnd: AuctionRound, buyer: Registration) -> SaleConfi
 
 def do_notify_round_closed(rnd: AuctionRound, balance: Any) -> None:
     """In the closing transaction: tell every qualified bidder how the round ended: the winner its
-    price and balance (WP art.25), the others that their deposits are released within 24 hours (WP
-    art.23). In the app and by email after the commit (core.notify)."""
+    price and balance (WP art.25), linked to its registration page where it pays; the others that
+    their deposits are released within 24 hours (WP art.23). In the app and by email after the
+    commit (core.notify)."""
     regs = Registration.objects.filter(round=rnd, status=RS.QUALIFIED).select_related("bidder__user")
     lot = rnd.lot.title
     url = reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}"
@@ -775,7 +777,7 @@ def do_notify_round_closed(rnd: AuctionRound, balance: Any) -> None:
             notify.notify([reg.bidder.user], "won", {
                 "lot": lot, "code": reg.code, "price": format_fen(rnd.current_price_fen or 0),
                 "balance": format_fen(balance.amount_fen), "due": balance.due_on.isoformat()},
-                key=f"round:{rnd.pk}:won", url=url)
+                key=f"round:{rnd.pk}:won", url=reverse("bidding:registration", args=[reg.pk]))  # pay from there
         else:
             notify.notify([reg.bidder.user], "ended", {"lot": lot, "status": str(rnd.get_status_display())},
                           key=f"round:{rnd.pk}:ended", url=url)
@@ -845,7 +847,8 @@ def reauction_create(*, actor: Any, rnd: AuctionRound, terms: RoundTerms, **text
 # --- Live bidding: the bid engine -----------------------------------------------------------------------------
 # One place decides every bid, whatever the transport (WebSocket writer, HTTP API, tests): do_bids_place.
 
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# \A…\Z, not ^…$: "$" also matches before a final newline, so "id\n" would pass `match`.
+CLIENT_ID_RE = re.compile(r"\A[A-Za-z0-9_.:-]{1,64}\Z")
 
 REJECTIONS: dict[str, Any] = {
     "invalid_client_id": _("The bid message has no valid client id."),
@@ -855,6 +858,7 @@ REJECTIONS: dict[str, Any] = {
     "amount_mismatch": _("This bid was already sent with another amount; send a new bid instead."),
     "rate_limited": _("Too many bids in a short time; wait a moment and bid again."),
     "invalid_amount": _("The amount must be a positive whole number of fen."),
+    "amount_too_large": _("The amount is above the largest amount the platform accepts (%(max)s)."),
     "round_not_open": _("Bidding on this round is not open: the server received the bid at %(at)s."),
     "below_start": _("The first bid must be at least the start price %(min)s."),
     "sell_off_price": _("The first bid in a sell-off must be exactly the sell-off price %(min)s."),
@@ -965,6 +969,7 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
     outcomes: list[BidOutcome] = []
     with transaction.atomic():
         rnd = AuctionRound.objects.select_for_update().filter(pk=round_id).first()
+        faults.point("bids.locked")  # test-only (core.faults); a no-op otherwise
         user_ids = {a.user_id for a in attempts if a.user_id is not None}
         regs = {r.bidder.user_id: r for r in Registration.objects.select_related("bidder").filter(
             round_id=round_id, bidder__user_id__in=user_ids).exclude(status=RS.CANCELLED)}
@@ -1007,11 +1012,15 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
                                              **_params(rnd, leader, first.code, first.received_at)))
                 continue
             times = recent.setdefault(reg.pk, [])
-            code, params = "", {}
-            if sum(1 for t in times if t > a.received_at - window) >= limit:
-                code = "rate_limited"
-            elif not isinstance(a.amount_fen, int) or isinstance(a.amount_fen, bool) or a.amount_fen <= 0:
+            code, params = "", dict[str, Any]()
+            # The amount's shape before the rate limit: a refusal is stored with its amount, and one past
+            # the bigint range (a JSON integer up to 2⁶⁴−1) would fail the whole batch's transaction.
+            if not isinstance(a.amount_fen, int) or isinstance(a.amount_fen, bool) or a.amount_fen <= 0:
                 code = "invalid_amount"
+            elif a.amount_fen > MAX_FEN:
+                code, params = "amount_too_large", {"max": format_fen(MAX_FEN)}
+            elif sum(1 for t in times if t > a.received_at - window) >= limit:
+                code = "rate_limited"
             elif rnd.status != S.BIDDING or not rnd.bidding_start <= a.received_at < rnd.effective_end:
                 code, params = "round_not_open", _params(rnd, leader, "round_not_open", a.received_at)
             elif not selectors.may_bid(reg):
@@ -1020,7 +1029,7 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
                 code, params = _price_refusal(rnd, reg, leader, a)
             times.append(a.received_at)
             if code:
-                if code != "invalid_amount":
+                if code not in ("invalid_amount", "amount_too_large"):
                     rejection = BidRejection(round_id=round_id, registration=reg, client_id=a.client_id,
                                              amount_fen=a.amount_fen, code=code, received_at=a.received_at)
                     new_rejections.append(rejection)
@@ -1062,7 +1071,8 @@ def do_bids_place(round_id: int, attempts: list[BidAttempt]) -> list[BidOutcome]
 
 def do_notify_outbid(rnd: AuctionRound, outbid: dict[int, Bid]) -> None:
     """Tell each bidder who lost the lead in this batch, once per bid that took it (in the bid's
-    transaction, so a rolled-back bid tells nobody). Two queries per batch with outbids."""
+    transaction, so a rolled-back bid tells nobody; the email follows from the clock). Two queries per
+    batch with outbids."""
     users = dict(Registration.objects.filter(pk__in=list(outbid)).values_list("pk", "bidder__user_id"))
     by_id = {u.pk: u for u in User.objects.filter(pk__in=list(users.values()))}
     lot = Lot.objects.filter(pk=rnd.lot_id).values_list("title", flat=True).first() or ""
@@ -1070,7 +1080,8 @@ def do_notify_outbid(rnd: AuctionRound, outbid: dict[int, Bid]) -> None:
         notify.notify([by_id.get(users.get(reg_id, 0))], "outbid", {
             "lot": lot, "price": format_fen(bid.amount_fen),
             "end": rnd.effective_end.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
-            key=f"round:{rnd.pk}:outbid:{bid.seq}", url=reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}")
+            key=f"round:{rnd.pk}:outbid:{bid.seq}", url=reverse("lot_detail", args=[rnd.lot_id]) + f"?round={rnd.pk}",
+            mail_now=False)  # the writer commits the next batch instead of waiting on a mail server
 
 
 def _params(rnd: AuctionRound | None, leader: Bid | None, code: str, at: datetime) -> dict[str, Any]:

@@ -1,23 +1,17 @@
 """Where bidders' documents (proxy authorisations, purchase-qualification proofs) are kept: NOT under
-MEDIA_ROOT, which is public court material served to anyone, but in a private directory whose files
-only bidding.views.document serves, to the registration's bidder and to court staff of its court."""
+MEDIA_ROOT, which is public court material served to anyone, but in the private directory of
+core.uploads, whose files only bidding.views.document serves, to the registration's bidder and to
+court staff of its court. (Kept here because the migrations name bidding.storage.private_storage.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
+from core import uploads
+from core.uploads import private_root
 
-def private_root() -> Path:
-    configured = getattr(settings, "FAPAI_PRIVATE_MEDIA_ROOT", "")
-    if configured:
-        return Path(configured)
-    media = Path(settings.MEDIA_ROOT)
-    return media.with_name(f"{media.name}-private")
+__all__ = ["private_root", "private_storage"]
 
 
 def private_storage() -> FileSystemStorage:
-    # Nothing links to these files by their storage URL; they are served by bidding.views.document only.
-    return FileSystemStorage(location=private_root())
+    return uploads.private_storage()

@@ -53,10 +53,12 @@ from bidding.screening import selectors as screening_selectors
 from bidding.screening import services as screening_services
 from bidding.screening.chart import timeline_svg
 from bidding.screening.logs import FAPAI_COLUMNS
-from core import clock
+from core import clock, ratelimit
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
 from core.roles import Role, has_role, is_staff_member
+from core.sightings import client_ip
+from core.uploads import content_type_for
 from settlement import gateways
 from settlement import services as settlement
 from settlement.selectors import allowed_gateways
@@ -66,6 +68,21 @@ View = Callable[..., HttpResponse]
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "bidding/forbidden.html", {"message": message}, status=403)
+
+
+def _act(request: HttpRequest, call: Callable[[], Any], success: str, target: str) -> HttpResponse:
+    """A staff action posted from a page: run the service, then back to the page with its message;
+    a refusal of the user is a 403 page (nothing changed), a rule's refusal a message on the page."""
+    try:
+        call()
+    except PermissionDenied as exc:
+        return _forbidden(request, " ".join(exc.messages))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect(target)
 
 
 def bidder_page(view: View) -> View:
@@ -130,8 +147,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return render(request, "bidding/signup.html", {"form": form})
-    return _run(request, form, run, lambda status: render(request, "bidding/signup.html", {"form": form},
-                                                          status=status))
+
+    def rerender(status: int) -> HttpResponse:
+        return render(request, "bidding/signup.html", {"form": form}, status=status)
+
+    verdict = ratelimit.check(("signup_ip", client_ip(request)))
+    if not verdict.allowed:
+        return ratelimit.refuse_form(form, verdict, rerender)
+    return _run(request, form, run, rerender)
 
 
 @bidder_page
@@ -180,7 +203,14 @@ def register(request: HttpRequest, round_pk: int) -> HttpResponse:
 
     if request.method != "POST":
         return render(request, "bidding/register.html", context)
-    return _run(request, form, run, lambda status: render(request, "bidding/register.html", context, status=status))
+
+    def rerender(status: int) -> HttpResponse:
+        return render(request, "bidding/register.html", context, status=status)
+
+    verdict = ratelimit.check(("register_user", str(request.user.pk)))
+    if not verdict.allowed:
+        return ratelimit.refuse_form(form, verdict, rerender)
+    return _run(request, form, run, rerender)
 
 
 def _my_registration(request: HttpRequest, pk: int) -> Registration:
@@ -209,6 +239,7 @@ def _registration_page(request: HttpRequest, reg: Registration, status: int = 20
         else selectors.deposit_amount(reg),
         "blockers": selectors.payment_blockers(reg) if step == selectors.Step.WAITING else [],
         "payouts": list(reg.deposit.payouts.all()) if reg.deposit is not None else [],
+        "outcome": selectors.registration_outcome(reg),
     }
     if step == selectors.Step.QUALIFICATION:
         context["qualification_form"] = bound.get("qualification_form") or QualificationForm()
@@ -311,9 +342,11 @@ def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
         raise Http404
     if not review.document:
         raise Http404
-    response = FileResponse(review.document.open("rb"), as_attachment=False,
-                            filename=f"{review.get_kind_display()}-{review.pk}{_suffix(str(review.document.name))}")
+    name = str(review.document.name)
+    response = FileResponse(review.document.open("rb"), as_attachment=True, content_type=content_type_for(name),
+                            filename=f"{review.get_kind_display()}-{review.pk}{_suffix(name)}")
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -357,19 +390,16 @@ def staff_after_sale(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step not in ("ruling", "handover"):
         raise Http404
     form = DateForm(request.POST)
+    target = reverse("bidding:staff_round", args=[rnd.pk])
     if not form.is_valid():
         messages.error(request, _("Give a valid date."))
-    else:
-        try:
-            if step == "ruling":
-                services.round_ruling_record(actor=request.user, rnd=rnd, served_on=form.cleaned_data["on"])
-            else:
-                services.round_handover_record(actor=request.user, rnd=rnd, handed_over_on=form.cleaned_data["on"])
-            messages.success(request, _("Recorded."))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-    return redirect("bidding:staff_round", pk=rnd.pk)
+        return redirect(target)
+    on = form.cleaned_data["on"]
+    if step == "ruling":
+        return _act(request, lambda: services.round_ruling_record(actor=request.user, rnd=rnd, served_on=on),
+                    _("Recorded."), target)
+    return _act(request, lambda: services.round_handover_record(actor=request.user, rnd=rnd, handed_over_on=on),
+                _("Recorded."), target)
 
 
 @staff_page
@@ -410,13 +440,9 @@ def staff_default(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give the reason."))
         return redirect(target)
-    try:
-        services.registration_default(actor=request.user, registration=reg, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The default was recorded; the deposit is forfeited."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    return redirect(target)
+    return _act(request, lambda: services.registration_default(actor=request.user, registration=reg,
+                                                              reason=form.cleaned_data["reason"]),
+                _("The default was recorded; the deposit is forfeited."), target)
 
 
 @staff_page
@@ -454,6 +480,8 @@ def barred_list(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return render(request, "bidding/staff_barred.html", context)
+    if not courts.exists():
+        return _forbidden(request, _("Only court enforcement staff add persons to the barred list."))
     return _run(request, form, run, lambda status: render(request, "bidding/staff_barred.html", context,
                                                           status=status))
 
@@ -463,16 +491,12 @@ def barred_list(request: HttpRequest) -> HttpResponse:
 def barred_remove(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.barred_list(request.user), pk=pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.barred_remove(actor=request.user, barred=entry, reason=form.cleaned_data["reason"])
-            messages.success(request, _("Removed from the barred list."))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-    else:
+    if not form.is_valid():
         messages.error(request, _("Give the reason."))
-    return redirect("bidding:barred_list")
+        return redirect("bidding:barred_list")
+    return _act(request, lambda: services.barred_remove(actor=request.user, barred=entry,
+                                                       reason=form.cleaned_data["reason"]),
+                _("Removed from the barred list."), reverse("bidding:barred_list"))
 
 
 
@@ -579,14 +603,12 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def screening_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = _staff_round(request, pk)
-    try:
+
+    def run() -> None:
         check_court_staff(request.user, rnd.lot.case.court)
         screening_services.screening_run(rnd, actor=request.user)
-        messages.success(request, _("The round was screened again."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    return redirect("bidding:screening_detail", pk=rnd.pk)
+
+    return _act(request, run, _("The round was screened again."), reverse("bidding:screening_detail", args=[rnd.pk]))
 
 
 @staff_page
@@ -620,6 +642,14 @@ def receipt(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
     return response
 
 
+def _receipt_round(data: dict[str, Any], default: int) -> int | None:
+    """The round a pasted receipt names (None when it is not a number: someone else's round)."""
+    try:
+        return int(data.get("round", default) or default)
+    except (TypeError, ValueError):
+        return None
+
+
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Public page: paste a bid receipt and see whether it is in the round's sealed record."""
     rnd = selectors.public_round(pk)
@@ -632,7 +662,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
             data = orjson.loads(text or "null")
         except orjson.JSONDecodeError:
             data = None
-        if isinstance(data, dict) and int(data.get("round", pk) or pk) != rnd.pk:
+        if isinstance(data, dict) and _receipt_round(data, pk) != rnd.pk:
             ok, code, message = False, "other_round", _("This receipt belongs to another round.")
         else:
             ok, code, message = selectors.verify_receipt(data)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 from bidding import services
 from bidding.services import BidAttempt, BidOutcome
@@ -27,13 +27,18 @@ _db = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fapai-db")
 
 def _in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run with this thread's connection, kept open between calls (no reconnect per batch). If the
-    server dropped it (restart, idle timeout), the failed transaction wrote nothing: reconnect and
-    run once more — every function run here is idempotent (resent bids get their first answer)."""
+    server dropped it (restart, idle timeout), reconnect and run once more — every function run
+    here is idempotent (resent bids get their first answer, so a commit whose answer was lost is
+    not repeated). If even a fresh connection could not be had, the database is down: fail at once
+    (the caller answers `unavailable`) rather than wait for the pool a second time."""
+    had_connection = connections[DEFAULT_DB_ALIAS].connection is not None
     try:
         return fn(*args, **kwargs)
     except (OperationalError, InterfaceError):
         for conn in connections.all(initialized_only=True):
             conn.close()
+        if not had_connection:
+            raise
         return fn(*args, **kwargs)
 
 

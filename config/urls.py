@@ -1,16 +1,27 @@
-from django.conf import settings
-from django.conf.urls.static import static
+from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import views as core_views
 from settlement import views as settlement_views
+
+# The API docs page loads Swagger UI from its CDN, with its script in a file of its own (the split
+# view), so the CSP allows that CDN there and only there.
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+api_docs = csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN, "'unsafe-inline'"],
+                       "img-src": [SWAGGER_CDN]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+
+# A database outage is answered 503 with a translated message, not a 500 page (core.unavailable).
+handler500 = "core.unavailable.server_error"
+# A path under /api/ that matches no route gets the API's JSON 404, as the schema documents.
+handler404 = "core.api.not_found"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/valuation/", include("valuation.api_urls")),
     path("api/settlement/", include("settlement.api_urls")),
     path("api/bidding/", include("bidding.api_urls")),
@@ -25,10 +36,6 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("auction.urls")),
 ]
-# Uploaded photos and attachments are public court material; in production a proxy serves MEDIA_ROOT.
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-if not settings.DEBUG:
-    from django.urls import re_path
-    from django.views.static import serve
-
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+# Uploaded photos and attachments are public court material, served with safe headers (core.views.media);
+# in production a proxy may serve MEDIA_ROOT instead. Private documents have views of their own.
+urlpatterns += [re_path(r"^media/(?P<path>.*)$", core_views.media, name="media")]

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Two-factor devices are not edited in the admin: their pages would show a colleague's secret.
+# Staff reset a colleague's devices with the audited user action below (core.twofactor).
+import django_otp.plugins.otp_static.admin
+import django_otp.plugins.otp_totp.admin  # noqa: F401
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
@@ -13,8 +17,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import twofactor
 from core.models import AuditChainHead, AuditRecord, CalendarDay, User
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 admin.site.site_header = _("fapai administration")
 admin.site.site_title = _("fapai admin")
@@ -55,9 +66,23 @@ def staff_page_link(url_name: str, pk: Any) -> SafeString | str:
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Profile"), {"fields": ("display_name",)}))
-    list_display = ("username", "display_name", "email", "is_staff", "is_active", "roles")
+    list_display = ("username", "display_name", "email", "is_staff", "is_active", "roles", "two_factor")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "display_name", "email")
+    actions = ["reset_two_factor"]
+
+    @admin.display(description=_("two-factor"), boolean=True)
+    def two_factor(self, obj: User) -> bool:
+        return twofactor.confirmed_device(obj) is not None
+
+    @admin.action(description=_("Reset two-factor devices (lost phone): the user enrols again at the next login"),
+                  permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        removed = 0
+        for user in queryset:
+            removed += twofactor.do_devices_reset(actor=request.user, user=user, reason=str(_("reset in the admin")))
+        self.message_user(request, _("%(users)s users reset, %(devices)s devices removed.") % {
+            "users": queryset.count(), "devices": removed})
 
     @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:

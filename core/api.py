@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import permissions, status
+from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.exceptions import ValidationError as BadInput
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import ratelimit, unavailable
 from core.errors import PermissionDenied, RuleViolation
 from core.roles import Role, has_role
 
@@ -30,6 +38,9 @@ def errors_payload(exc: ValidationError) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if unavailable.is_unavailable(exc):  # the database is unreachable: 503, try again (core.unavailable)
+        return Response(unavailable.payload(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(unavailable.RETRY_AFTER_SECONDS)})
     if isinstance(exc, PermissionDenied):
         return Response(errors_payload(exc), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, RuleViolation | ValidationError):
@@ -47,6 +58,43 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 items.append({"code": code, "message": str(v), "field": None if key == "detail" else key})
         response.data = {"errors": items}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a path under /api/ that matches no route (e.g. `/api/rounds/abc/`) is answered in the
+    API's error format, as the schema documents every 404; elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"errors": [{"code": "not_found", "message": str(NotFound.default_detail),
+                                         "field": None}]}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def query_choice(request: Any, name: str, choices: Sequence[str], default: str = "") -> str:
+    """A query filter that must be one of `choices` (absent: `default`). Anything else is a 400: a
+    misspelt filter silently ignored would show the whole list as if it were the filtered one."""
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise BadInput({name: [_("Use one of: %(values)s.") % {"values": ", ".join(choices)}]})
+    return str(value)
+
+
+def query_id(request: Any, name: str) -> int | None:
+    """A query filter that is an object id, or None when absent; anything else is a 400."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", value):
+        raise BadInput({name: [_("Use the id of an object (a whole number).")]})
+    return int(value)
+
+
+def rate_limit(*hits: tuple[str, str]) -> None:
+    """Count the hits (core.ratelimit); over a limit: 429 with Retry-After and the message."""
+    verdict = ratelimit.check(*hits)
+    if not verdict.allowed:
+        raise Throttled(wait=verdict.retry_after, detail=verdict.message())
 
 
 class HasRole(permissions.BasePermission):

@@ -32,3 +32,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_seed_data, sender=self, dispatch_uid="fapai-core-seed")
+        from core import audit, jobs, notify, twofactor
+
+        audit.register_actions(twofactor.AUDIT_ACTIONS)
+        jobs.register("notify.emails", notify.send_pending_emails)

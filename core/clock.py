@@ -1,6 +1,7 @@
 """The one source of "now". Services never call datetime.now() or timezone.now() directly: they
 call clock.now(), which tests replace with a FrozenClock to test every deadline at its boundary
-without sleeping. A process started by a test can be pinned with FAPAI_CLOCK_AT (ISO-8601)."""
+without sleeping. A process started by a test can be pinned with FAPAI_CLOCK_AT (ISO-8601), or be
+moved while it runs with FAPAI_CLOCK_FILE (FileOffsetClock): tests only, never set in production."""
 
 from __future__ import annotations
 
@@ -57,12 +58,57 @@ class OffsetClock:
         return datetime.now(UTC) + self.offset
 
 
+class FileOffsetClock:
+    """System time shifted by an offset that a test moves while the processes it started run (the
+    browser journey: the late bid, then the close, on real daphne servers and the clock job). The
+    file named by FAPAI_CLOCK_FILE holds the offset in seconds as a decimal number; every process
+    given that variable follows it, re-reading the file whenever it was replaced (its inode, mtime or
+    size changed), so one offset_file_write() moves them all at once. A missing file means no offset.
+    Only used when the variable is set; production never sets it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._stamp: tuple[int, int, int] | None = None
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def offset(self) -> timedelta:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return timedelta(0)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                with open(self.path, encoding="ascii") as f:
+                    self._offset = timedelta(seconds=float(f.read().strip() or 0))
+                self._stamp = stamp
+            return self._offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset()
+
+
+def offset_file_write(path: str | os.PathLike[str], offset: timedelta) -> None:
+    """Set the offset of every FileOffsetClock reading `path`. Written to a new file that replaces
+    the old one: a reader never sees half a number, and the new file's inode differs from the one
+    it replaces, so a change within one mtime tick is still seen."""
+    path = os.fspath(path)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="ascii") as f:
+        f.write(f"{offset.total_seconds():.6f}\n")
+    os.replace(temporary, path)
+
+
 def _require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("naive datetimes are not allowed; attach a time zone")
 
 
 def _initial_clock() -> Clock:
+    moved_by = os.environ.get("FAPAI_CLOCK_FILE")
+    if moved_by:
+        return FileOffsetClock(moved_by)
     pinned = os.environ.get("FAPAI_CLOCK_AT")
     if pinned:
         at = datetime.fromisoformat(pinned)

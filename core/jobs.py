@@ -1,7 +1,12 @@
 """Periodic jobs run by `python manage.py run_clock`. Each app registers its jobs in
 AppConfig.ready(); a higher app may replace a lower app's job under the same name (bidding replaces
 "rounds.close" so that closing also settles deposits). Every job must be idempotent: several clocks
-may run at once and a crashed clock is simply restarted."""
+may run at once and a crashed clock is simply restarted.
+
+A tick runs the jobs in registration order, which is the apps' dependency order (INSTALLED_APPS:
+auction, valuation, settlement, bidding), so what one job makes due is done by a later job of the same
+tick: a round the clock opens late is closed, settled and screened at once, and the next tick finds
+nothing left (alphabetical order ran "rounds.close" before "rounds.open" and screening before both)."""
 
 from __future__ import annotations
 
@@ -20,4 +25,4 @@ def registered() -> dict[str, Job]:
 
 
 def run_all() -> dict[str, int]:
-    return {name: job() for name, job in sorted(_jobs.items())}
+    return {name: job() for name, job in list(_jobs.items())}

@@ -61,6 +61,12 @@ def main() -> None:
             page.fill("input[name=password]", "fapai-demo-2026")
             with page.expect_navigation():
                 page.click("main button[type=submit]")
+            if "/accounts/2fa/" in page.url:  # staff: the second step, with the demo authenticator's code
+                code = subprocess.run([py, "manage.py", "otp_code", "judge"], cwd=ROOT, env=env, check=True,
+                                      capture_output=True, text=True).stdout.strip()
+                page.fill("input[name=token]", code)
+                with page.expect_navigation():
+                    page.click("main button[type=submit]")
             page.screenshot(path=str(OUT / "court-console.png"))
             phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
             phone.goto(base + "/")

@@ -25,7 +25,7 @@ from rest_framework.serializers import BaseSerializer
 from auction.api import Pagination
 from auction.models import AuctionRound, Case, Court, Party
 from auction.serializers import ErrorResponseSerializer
-from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader
+from core.api import HasRole, IsCourtStaff, IsPanel, IsStaffReader, query_choice
 from core.roles import Role
 from settlement import reconciliation, selectors, services
 from settlement import serializers as s
@@ -262,9 +262,9 @@ class ReceiptList(FinanceView):
     @extend_schema(tags=FINANCE, parameters=[OpenApiParameter("status", str, enum=Receipt.Status.values)],
                    responses={200: s.ReceiptSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        wanted = request.query_params.get("status", "")
+        wanted = query_choice(request, "status", Receipt.Status.values)
         return self.paginated(s.ReceiptSerializer, selectors.receipts(
-            request.user, wanted if wanted in Receipt.Status.values else "").select_related("deposit__round"))
+            request.user, wanted).select_related("deposit__round"))
 
 
 class ReceiptAssign(FinanceView):
@@ -504,9 +504,8 @@ class CasePayoutList(CaseFundsView):
     @extend_schema(tags=FINANCE, parameters=[OpenApiParameter("status", str, enum=CasePayout.Status.values)],
                    responses={200: s.CasePayoutSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        wanted = request.query_params.get("status", "")
-        return self.paginated(s.CasePayoutSerializer, selectors.case_payouts(
-            request.user, wanted if wanted in CasePayout.Status.values else "").order_by("-id"))
+        wanted = query_choice(request, "status", CasePayout.Status.values)
+        return self.paginated(s.CasePayoutSerializer, selectors.case_payouts(request.user, wanted).order_by("-id"))
 
 
 class CasePayoutAction(CaseFundsView):
@@ -586,7 +585,7 @@ class ReconciliationExceptionList(FinanceView):
     @extend_schema(tags=FINANCE, parameters=[OpenApiParameter("status", str, enum=["open", "resolved", "all"])],
                    responses={200: s.ReconciliationExceptionSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        wanted = request.query_params.get("status", "open")
+        wanted = query_choice(request, "status", ["open", "resolved", "all"], default="open")
         return self.paginated(s.ReconciliationExceptionSerializer, selectors.reconciliation_exceptions(
             request.user, "" if wanted == "all" else wanted))
 

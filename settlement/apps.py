@@ -7,7 +7,7 @@ class SettlementConfig(AppConfig):
     verbose_name = _("Settlement")
 
     def ready(self) -> None:
-        from core import audit, deadlines, jobs, timeline
+        from core import audit, case_file, deadlines, jobs, timeline
         from settlement import jobs as settlement_jobs
         from settlement import reconciliation
         from settlement import selectors as settlement_selectors
@@ -16,6 +16,7 @@ class SettlementConfig(AppConfig):
         audit.register_actions(AUDIT_ACTIONS)
         deadlines.register("settlement", settlement_selectors.open_deadlines)
         timeline.register("settlement", settlement_selectors.case_objects)
+        case_file.register("settlement", settlement_selectors.party_sections)
         audit.register_actions(reconciliation.AUDIT_ACTIONS)
         jobs.register("settlement.settle", settlement_jobs.settle)
         jobs.register("settlement.alerts", settlement_jobs.alerts)

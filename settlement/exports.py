@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -167,8 +168,10 @@ def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
 
 
 def _pdf_table(table: Table, cell: ParagraphStyle, widths: list[float] | None = None) -> PdfTable:
-    data: list[list[Any]] = [[Paragraph(h, cell) for h in table.headers]]
-    data += [[Paragraph(_cell(v), cell) for v in row] for row in table.rows]
+    # Paragraph text is reportlab markup: names, remarks and notes typed by people are escaped, so
+    # none can add an <img> (a local file or URL read while rendering) or break the layout.
+    data: list[list[Any]] = [[Paragraph(escape(h), cell) for h in table.headers]]
+    data += [[Paragraph(escape(_cell(v)), cell) for v in row] for row in table.rows]
     pdf_table = PdfTable(data, colWidths=widths, repeatRows=1)
     pdf_table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
@@ -199,14 +202,14 @@ def case_statement_pdf(stmt: CaseAccountStatement, language: str) -> bytes:
     with override(language):
         title = _("Case account statement")
         story: list[Any] = [
-            Paragraph(f"{title} · {stmt.case.number}", head),
-            Paragraph(f"{_('Court')}: {stmt.case.court.name} · {_('Account reference')}: "
+            Paragraph(f"{title} · {escape(stmt.case.number)}", head),
+            Paragraph(f"{_('Court')}: {escape(stmt.case.court.name)} · {_('Account reference')}: "
                       f"{virtual_account_number(stmt.case)} · {_('Generated at')}: "
                       f"{_cell(clock.now())}", para),
             Spacer(1, 4 * mm),
         ]
         for table in case_statement_tables(stmt, language):
-            story += [Paragraph(table.title, para), _pdf_table(table, cell), Spacer(1, 4 * mm)]
+            story += [Paragraph(escape(table.title), para), _pdf_table(table, cell), Spacer(1, 4 * mm)]
         story.append(Paragraph(f"{_('Closing balance')}: ¥{yuan(stmt.balance_fen):,.2f}", para))
         return _build(story, f"{title} {stmt.case.number}", wide=True)
 
@@ -231,10 +234,10 @@ def plan_statement_pdf(plan: DistributionPlan, language: str = "zh-hans") -> byt
             (_("Drawn up"), _cell(plan.created_at)),
             (_("Served on"), _cell(plan.served_on) or "—"),
         ]
-        story: list[Any] = [Paragraph(f"{title} · {case.number}", head)]
-        story += [Paragraph(f"{label}: {value}", para) for label, value in facts]
+        story: list[Any] = [Paragraph(f"{title} · {escape(case.number)}", head)]
+        story += [Paragraph(f"{label}: {escape(str(value))}", para) for label, value in facts]
         if plan.note:
-            story.append(Paragraph(f"{_('Reason for this version')}: {plan.note}", para))
+            story.append(Paragraph(f"{_('Reason for this version')}: {escape(plan.note)}", para))
         story.append(Spacer(1, 4 * mm))
         lines = Table(title=title, headers=["#", _("Payee"), _("Tier"), _("Rank"), _("Claimed (yuan)"),
                                             _("Allocated (yuan)"), _("Note")])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +32,10 @@ class StatementUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_STATEMENT_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."), code="file_too_large")
+        limit = int(getattr(settings, "FAPAI_UPLOAD_MAX_STATEMENT_BYTES", MAX_STATEMENT_BYTES))
+        if upload.size > limit:
+            raise forms.ValidationError(_("The file is larger than %(limit)s MB."), code="file_too_large",
+                                        params={"limit": limit // (1024 * 1024)})
         return upload
 
 

@@ -206,14 +206,39 @@ def _actor_label(actor: Any) -> str:
     return f"user:{actor.pk}:{actor.get_username()}"
 
 
+def _same_as(run: ReconciliationRun | None, findings: list[Finding], counts: tuple[int, int, int]) -> bool:
+    """Would recording this outcome change nothing against `run` (the same gateway, day and actor's
+    last run)? The same counts, every finding already recorded by that run with the same amounts,
+    and no open exception left to resolve."""
+    if run is None or (run.gateway_count, run.ledger_count, run.matched_count, run.exception_count) != (
+            *counts, len(findings)):
+        return False
+    recorded = {(e.kind, e.reference): e for e in ReconciliationException.objects.filter(gateway=run.gateway)}
+    found = set()
+    for f in findings:
+        found.add((f.kind, f.reference[:120]))
+        exc = recorded.get((f.kind, f.reference[:120]))
+        if exc is None or exc.last_run_id != run.pk or (exc.gateway_amount_fen, exc.ledger_amount_fen) != (
+                f.gateway_fen, f.ledger_fen):
+            return False
+    return not any(key not in found for key, exc in recorded.items()
+                   if exc.status == ReconciliationException.Status.OPEN)
+
+
 def reconcile(*, gateway: str, day: date, actor: Any) -> ReconciliationRun:
     """Reconcile one gateway with everything dated up to the end of `day`: record each difference
     as an open exception (once per gateway, kind and reference; a re-run updates it) and resolve the
-    open ones this run no longer finds. Idempotent."""
+    open ones this run no longer finds. Idempotent: a re-run by the same actor for the same day that
+    finds exactly what their last run found records nothing and returns that run."""
     if gateway not in RECONCILED_GATEWAYS:
         raise RuleViolation(_("This gateway has no records of its own to reconcile with."), code="bad_gateway",
                             field="gateway")
     findings, gateway_count, ledger_count, matched = compare(gateway, day)
+    last = ReconciliationRun.objects.filter(gateway=gateway, day=day, started_by=_actor_label(actor)).order_by(
+        "-pk").first()
+    if _same_as(last, findings, (gateway_count, ledger_count, matched)):
+        assert last is not None
+        return last
     with transaction.atomic():
         run = ReconciliationRun.objects.create(gateway=gateway, day=day, started_by=_actor_label(actor),
                                                gateway_count=gateway_count, ledger_count=ledger_count,

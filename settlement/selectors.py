@@ -550,3 +550,39 @@ def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
                                              .values_list("pk", flat=True))),
         ("settlement.casepayout", list(CasePayout.objects.filter(case_id=case_id).values_list("pk", flat=True))),
     ]
+
+
+def party_sections(party: Party) -> list[Any]:
+    """core.case_file provider: the distribution plan as the party sees it (CPLI arts.509–510): the
+    current version's status, its service on this party with the objection window, the party's own
+    lines (its claims; the surplus for the debtor) and the payouts on them. Other creditors' names stay
+    out."""
+    from django.utils.translation import gettext
+
+    from core.case_file import Section
+    from core.money import format_fen
+
+    plan = (DistributionPlan.objects.filter(case_id=party.case_id).exclude(status=DistributionPlan.Status.SUPERSEDED)
+            .order_by("-version").first())
+    if plan is None:
+        return []
+    service = PlanService.objects.filter(plan=plan, party=party).first()
+    status = Section(gettext("Distribution plan"), [gettext("Version"), gettext("Status"), gettext("Served on you"),
+                                                    gettext("Objections until")], order=40,
+                     note=gettext("You may object in writing within 15 days of service (CPLI art.509)."))
+    status.rows.append([plan.version, plan.get_status_display(), service.served_on if service else "—",
+                        service.objection_due if service else "—"])
+    mine = Q(claim__creditor=party)
+    if party.role == Party.Role.DEBTOR:
+        mine |= Q(tier=DistributionLine.Tier.SURPLUS)
+    lines = list(DistributionLine.objects.filter(mine, plan=plan).order_by("position"))
+    share = Section(gettext("Your share under the plan"), [gettext("Tier"), gettext("Claimed"), gettext("Allocated"),
+                                                           gettext("Paid")], order=41)
+    # Payouts made under earlier versions count against the same line key.
+    paid = dict(CasePayout.objects.filter(case_id=party.case_id, line_key__in=[line.key for line in lines],
+                                          status__in=[CasePayout.Status.PAID, CasePayout.Status.ESCROWED])
+                .values("line_key").annotate(total=Sum("amount_fen")).values_list("line_key", "total"))
+    for line in lines:
+        share.rows.append([line.get_tier_display(), format_fen(line.claimed_fen), format_fen(line.allocated_fen),
+                           format_fen(paid.get(line.key, 0))])
+    return [status] + ([share] if share.rows else [])

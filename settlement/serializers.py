@@ -69,8 +69,8 @@ class StaffDepositSerializer(ModelSerializer):
 
     gateway = EnumField(Gateway)
     status = EnumField(Deposit.Status)
-    hold_mode = EnumField(Deposit.HoldMode)
-    settle_as = EnumField(Deposit.SettleAs)
+    hold_mode = EnumField(Deposit.HoldMode, allow_blank=True)
+    settle_as = EnumField(Deposit.SettleAs, allow_blank=True)
     payer_name = serializers.SerializerMethodField()
 
     class Meta:

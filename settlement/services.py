@@ -20,10 +20,11 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -354,10 +355,13 @@ def deposit_cancel(*, deposit: Deposit, actor: Any, reason: str = "") -> Deposit
         else:
             check_court_staff(actor, deposit.round.lot.case.court)
     _refresh(deposit, actor)
-    with transaction.atomic():
-        d = _lock_deposit(deposit.pk)
-        if d.status == D.PENDING:
-            _cancel(d, actor, reason or "cancelled by the bidder")
+    try:
+        with transaction.atomic():
+            d = _lock_deposit(deposit.pk)
+            if d.status == D.PENDING:
+                _cancel(d, actor, reason or "cancelled by the bidder")
+    except GatewayError as exc:
+        raise _gateway_error(exc) from exc
     return d
 
 
@@ -475,6 +479,8 @@ def _sync_deposit(pk: int, status: GatewayStatus, actor: Any) -> None:
     """Bring a deposit in line with its PaymentIntent as the API reported it. Our own actions drive
     a held deposit's PaymentIntent, so a late or out-of-order report about it changes nothing."""
     d = _lock_deposit(pk)
+    if _refunded_elsewhere(status):
+        return
     gateway = _stripe()
     payable = replace(_deposit_payable(d), gateway_ref=status.external_ref)
     if status.external_ref != d.gateway_ref:
@@ -503,6 +509,19 @@ def _sync_deposit(pk: int, status: GatewayStatus, actor: Any) -> None:
             gateway.release(payable)
         elif status.state == State.CAPTURED:
             _return_card_payment(d, status, actor)
+
+
+def _refunded_elsewhere(status: GatewayStatus) -> bool:
+    """A card payment fapai never recorded that was refunded at Stripe (its dashboard): none of its
+    money is here to hold, credit or give back. It changes nothing; reconciliation shows the charge and
+    the refund at Stripe, and the payer pays again on a new PaymentIntent."""
+    if status.state != State.CAPTURED or status.refunded_fen <= 0:
+        return False
+    if Receipt.objects.filter(gateway=Gateway.STRIPE, external_ref=status.external_ref).exists():
+        return False  # recorded by fapai: the refund is ours (a release or a returned payment)
+    log.warning("PaymentIntent %s was refunded outside fapai before fapai recorded it; nothing changed",
+                status.external_ref)
+    return True
 
 
 def _cancel(d: Deposit, actor: Any, reason: str) -> None:
@@ -853,7 +872,8 @@ def _queue(r: Receipt, reason: str, actor: Any) -> None:
 
 def _bank_line(statement: BankStatement, line: statements.StatementLine, actor: Any) -> str:
     """One credit line of a statement: matched to its deposit or balance by reference, amount and the
-    payer's real name, else put in the claim queue. Returns the receipt status."""
+    payer's real name, else put in the claim queue. Returns the receipt status, or "duplicate" when
+    the line was recorded meanwhile (the same file or an overlapping one imported at the same time)."""
     reference = statements.find_reference(line.remark)
     target = _find_target(reference, statement.court) if reference else _Target()
     with transaction.atomic():
@@ -861,11 +881,15 @@ def _bank_line(statement: BankStatement, line: statements.StatementLine, actor: 
             _lock_deposit(target.deposit.pk)
         elif target.balance is not None:
             _lock_balance(target.balance.pk)
-        r = Receipt.objects.create(
-            gateway=Gateway.BANK_TRANSFER, external_ref=line.line_key, amount_fen=line.amount_fen,
-            currency=line.currency, received_at=line.booked_at, payer_name=line.payer_name,
-            payer_account=line.payer_account, remark=line.remark, credited_account=line.credited_account,
-            statement=statement, status=R.MATCHED, court=statement.court)
+        try:
+            with transaction.atomic():
+                r = Receipt.objects.create(
+                    gateway=Gateway.BANK_TRANSFER, external_ref=line.line_key, amount_fen=line.amount_fen,
+                    currency=line.currency, received_at=line.booked_at, payer_name=line.payer_name,
+                    payer_account=line.payer_account, remark=line.remark, credited_account=line.credited_account,
+                    statement=statement, status=R.MATCHED, court=statement.court)
+        except IntegrityError:  # the unique line key: another import recorded this line first
+            return "duplicate"
         if target.deposit is not None:
             d = _lock_deposit(target.deposit.pk)
             reason = _deposit_queue_reason(d, r)
@@ -895,6 +919,11 @@ def _bank_line(statement: BankStatement, line: statements.StatementLine, actor: 
     return R.QUEUED
 
 
+def statement_label(filename: str) -> str:
+    """The uploaded file's name as a label only (it never names a file here): no directories."""
+    return PurePosixPath(str(filename).replace("\\", "/")).name[:200] or "statement"
+
+
 def statement_import(*, court: Court, filename: str, content: bytes, actor: Any) -> BankStatement:
     """Import a bank statement (CSV or CAMT.053) of the court's account. Each credit is matched by its
     transfer reference AND amount AND the payer's real name (WP art.17) to a pending deposit or an open
@@ -913,7 +942,7 @@ def statement_import(*, court: Court, filename: str, content: bytes, actor: Any)
         raise RuleViolation(exc.message, code="bad_statement", params=exc.params, field="file") from exc
     with transaction.atomic():
         statement, created = BankStatement.objects.get_or_create(sha256=digest, defaults={
-            "court": court, "filename": filename[:200], "format": fmt,
+            "court": court, "filename": statement_label(filename), "format": fmt,
             "uploaded_by": None if isinstance(actor, str) else actor})
         if created:
             audit.record(actor=actor, action="statement.import", obj=statement,
@@ -1206,10 +1235,10 @@ def balance_payment_refresh(*, payment: BalancePayment, actor: Any) -> BalancePa
         return payment
     try:
         status = _stripe().retrieve(payment.gateway_ref)
+        with transaction.atomic():
+            _sync_balance_payment(payment.pk, status, actor)
     except GatewayError as exc:
         raise _gateway_error(exc) from exc
-    with transaction.atomic():
-        _sync_balance_payment(payment.pk, status, actor)
     payment.refresh_from_db()
     return payment
 
@@ -1218,7 +1247,8 @@ def _sync_balance_payment(pk: int, status: GatewayStatus, actor: Any) -> None:
     balance_id = BalancePayment.objects.values_list("balance_id", flat=True).get(pk=pk)
     b = _lock_balance(balance_id)
     p = BalancePayment.objects.select_for_update().get(pk=pk)
-    if p.status != BalancePayment.Status.PENDING or status.external_ref != p.gateway_ref:
+    if p.status != BalancePayment.Status.PENDING or status.external_ref != p.gateway_ref \
+            or _refunded_elsewhere(status):
         return
     if status.state == State.CANCELED:
         p.status = BalancePayment.Status.CANCELLED
@@ -1278,7 +1308,13 @@ def stripe_event_handle(event: Any) -> str:
         return row.status
     if not intent_id:
         return _event_done(row.pk, StripeEvent.Status.IGNORED)
-    status = _stripe().retrieve(intent_id)  # GatewayError → the view answers 503; Stripe retries
+    try:
+        status = _stripe().retrieve(intent_id)  # unreachable → the view answers 503; Stripe retries
+    except GatewayError as exc:
+        if exc.code != "resource_missing":
+            raise
+        # The API does not know it (another account or mode): retrying cannot help; it stays recorded.
+        return _event_done(row.pk, StripeEvent.Status.UNKNOWN_OBJECT)
     deposit = Deposit.objects.filter(gateway_ref=intent_id).first()
     if deposit is None and status.reference.startswith("FP"):
         deposit = Deposit.objects.filter(reference=status.reference).first()

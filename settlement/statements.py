@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -56,10 +57,34 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:
                 "%Y/%m/%d", "%Y%m%d", "%Y-%m-%dT%H:%M:%S")
 
 
+# First bytes of files that are not text statements (spreadsheets, documents, programs, images).
+BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF-", b"MZ", b"\x7fELF", b"\x89PNG", b"\xff\xd8\xff",
+                b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
+
+
+def check_content(content: bytes) -> None:
+    """A statement is text: CSV or CAMT.053 XML, within FAPAI_UPLOAD_MAX_STATEMENT_BYTES. Spreadsheets
+    (XLSX, XLS), PDFs and programs are refused by their content whatever their name; XML may not
+    declare a DOCTYPE or entities (no entity expansion, no external references); an HTML page is
+    not a statement."""
+    limit = int(getattr(settings, "FAPAI_UPLOAD_MAX_STATEMENT_BYTES", 10 * 1024 * 1024))
+    if len(content) > limit:
+        raise StatementError(_("The file is larger than %(limit)s MB."), {"limit": limit // (1024 * 1024)})
+    stripped = content.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(BINARY_MAGIC) or b"\x00" in content[:65536]:
+        raise StatementError(_("This is not a text statement: export it from the bank as CSV or CAMT.053 XML "
+                               "(spreadsheets are not read; save them as CSV)."))
+    head = stripped[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in content.lower() or b"<html" in head or b"<script" in head:
+        raise StatementError(_("XML statements may not declare a DOCTYPE or entities, and web pages are not "
+                               "statements."))
+
+
 def parse(content: bytes, filename: str) -> tuple[str, list[StatementLine]]:
     """("csv" | "camt053", lines). Raises StatementError with a message for people."""
     if not content.strip():
         raise StatementError(_("The file is empty."))
+    check_content(content)
     head = content.lstrip()[:200]
     if head.startswith(b"<") or filename.lower().endswith(".xml"):
         return "camt053", parse_camt053(content)

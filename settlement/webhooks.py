@@ -35,6 +35,6 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         log.warning("stripe event %s: a row is locked, asking Stripe to retry", event["id"])
         return JsonResponse({"error": "busy, retry later"}, status=503)
     except GatewayError as exc:
-        log.warning("stripe event %s: the API could not be reached: %s", event.get("id"), exc)
+        log.warning("stripe event %s: the API could not be reached: %s", event["id"], exc)
         return JsonResponse({"error": "payment provider unreachable, retry later"}, status=503)
     return JsonResponse({"status": status})

@@ -27,7 +27,7 @@ from auction.models import Lot
 from auction.selectors import courts_of
 from auction.serializers import ErrorResponseSerializer
 from core import clock
-from core.api import IsCourtStaff, IsPanel, IsStaffReader
+from core.api import IsCourtStaff, IsPanel, IsStaffReader, query_choice, query_id
 from core.errors import PermissionDenied, RuleViolation
 from valuation import selectors, services
 from valuation import serializers as s
@@ -82,10 +82,11 @@ class ValuationList(ValuationView):
         responses={200: s.ValuationBriefSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         qs: QuerySet[Valuation] = selectors.visible_valuations(request.user).order_by("-opened_on", "-pk")
-        if request.query_params.get("lot", "").isdigit():
-            qs = qs.filter(lot_id=int(request.query_params["lot"]))
-        if request.query_params.get("status") in Valuation.Status.values:
-            qs = qs.filter(status=request.query_params["status"])
+        lot, wanted = query_id(request, "lot"), query_choice(request, "status", Valuation.Status.values)
+        if lot is not None:
+            qs = qs.filter(lot__pk=lot)
+        if wanted:
+            qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.ValuationBriefSerializer(page, many=True).data)
 

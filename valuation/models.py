@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from auction.models import Case, Lot, Party
 from core import clock
-from core.uploads import RandomUploadTo, validate_document
+from core.uploads import RandomUploadTo, private_storage, validate_document
 
 Method = Lot.ReferenceMethod
 
@@ -331,8 +331,9 @@ class Report(models.Model):
     report_date = models.DateField(_("report date"), null=True, blank=True)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     number = models.CharField(_("report number"), max_length=100, blank=True)
+    # The court's record of the report: private storage, served only by valuation.views.report_document.
     document = models.FileField(_("report document"), upload_to=RandomUploadTo("valuation"), blank=True,
-                                validators=[validate_document])
+                                storage=private_storage, validators=[validate_document])
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     corrected_price_fen = models.BigIntegerField(_("corrected result (fen)"), null=True, blank=True)
 

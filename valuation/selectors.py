@@ -635,3 +635,31 @@ def open_deadlines(court_ids: list[int], now: Any) -> list[Any]:
 def case_objects(case_id: int) -> list[tuple[str, list[int]]]:
     """core.timeline provider: the case's valuations."""
     return [("valuation.valuation", list(Valuation.objects.filter(lot__case_id=case_id).values_list("pk", flat=True)))]
+
+
+def party_sections(party: Any) -> list[Any]:
+    """core.case_file provider: the reference-price procedure of the party's case, and the reports sent
+    to this party with its objection deadline (RP arts.21–22)."""
+    from django.utils.translation import gettext as _
+
+    from core.case_file import Section
+    from core.money import format_fen
+
+    valuations = list(Valuation.objects.filter(lot__case_id=party.case_id).select_related("lot").order_by("id"))
+    procedure = Section(_("Reference price"), [_("Lot"), _("Method"), _("Status"), _("Reference price"),
+                                               _("Fixed on"), _("Valid until")], order=20)
+    for v in valuations:
+        procedure.rows.append([v.lot.title, v.get_method_display() or "—", v.get_status_display(),
+                               format_fen(v.price_fen) if v.price_fen is not None else "—",
+                               v.fixed_on or "—", v.valid_until or "—"])
+    sent = Section(_("Valuation results sent to you"), [_("Lot"), _("Report"), _("Issued by"), _("Result"),
+                                                        _("Sent on"), _("Objections until")], order=21,
+                   note=_("You may object to a report within 5 days of receiving it (RP art.22)."))
+    deliveries = Delivery.objects.filter(party=party).select_related("report__valuation__lot").order_by(
+        "delivered_on", "id")
+    for d in deliveries:
+        report = d.report
+        price = report.corrected_price_fen if report.corrected_price_fen is not None else report.price_fen
+        sent.rows.append([report.valuation.lot.title, report.get_kind_display(), report.provider_name,
+                          format_fen(price) if price is not None else "—", d.delivered_on, objection_deadline(d)])
+    return [s for s in (procedure, sent) if s.rows]

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from auction.models import Lot, Party
-from auction.serializers import EnumField, FenField, Int64Field, ModelSerializer
+from auction.serializers import EnumField, FenField, Int64Field, ModelSerializer, private_document_url
 from valuation import selectors
 from valuation.models import (
     Agency,
@@ -34,7 +34,7 @@ from valuation.models import (
 
 class ValuationMethodStepSerializer(ModelSerializer):
     method = EnumField(Lot.ReferenceMethod, read_only=True)
-    outcome = EnumField(MethodStep.Outcome, read_only=True)
+    outcome = EnumField(MethodStep.Outcome, read_only=True, allow_blank=True)
     ground = serializers.CharField(read_only=True, help_text="A MethodStepGroundEnum value, or empty.")
 
     class Meta:
@@ -104,12 +104,18 @@ class ValuationReportSerializer(ModelSerializer):
     counted = serializers.SerializerMethodField()
     note = serializers.SerializerMethodField()
     check = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
         fields = ["id", "kind", "provider", "provider_name", "engagement", "extension_requested_on", "price_fen",
                   "corrected_price_fen", "report_date", "received_on", "number", "document", "valid_until",
                   "counted", "note", "check", "deliveries"]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_document(self, obj: Report) -> str | None:
+        """The permission-checked download (the file itself is in private storage)."""
+        return private_document_url(self.context, "valuation:report_document", obj.pk) if obj.document else None
 
     def _row(self, obj: Report) -> selectors.InquiryRow | None:
         return next((r for r in self.context["inquiry"].rows if r.report.pk == obj.pk), None)
@@ -257,7 +263,7 @@ class ValuationSerializer(ModelSerializer):
 
         return next_method(obj) if obj.status == Valuation.Status.OPEN else None
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_sale_deadline(self, obj: Valuation) -> str | None:
         day = selectors.sale_deadline(obj)
         return day.isoformat() if day else None

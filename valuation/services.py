@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auction import services as auction_services
 from auction.models import Lot, Party
-from core import audit, clock, days
+from core import audit, clock, days, notify
 from core.errors import Problems, RuleViolation
 from core.money import format_fen
 from core.transitions import TransitionTable, transition
@@ -828,7 +828,21 @@ def reports_deliver(*, actor: Any, valuation: Valuation, party: Party, method: s
                                                proof=proof.strip())
             _record(actor, "valuation.delivery", delivery, ["report", "party", "method", "delivered_on", "proof"])
             created.append(delivery)
+            do_notify_valuation_result(delivery)
     return created
+
+
+def do_notify_valuation_result(delivery: Delivery) -> None:
+    """The party hears the result by email, when the court recorded an address for it (RP art.21);
+    the official service is the delivery itself. Sent after the commit."""
+    from django.urls import reverse
+
+    party, report = delivery.party, delivery.report
+    price = report.corrected_price_fen if report.corrected_price_fen is not None else report.price_fen
+    notify.notify_address(party.email, "valuation_result", {
+        "lot": report.valuation.lot.title, "case": party.case.number, "report": str(report.get_kind_display()),
+        "issuer": report.provider_name, "price": format_fen(price) if price is not None else "—",
+        "deadline": selectors.objection_deadline(delivery).isoformat()}, url=reverse("case_lookup"))
 
 
 def objection_file(*, actor: Any, valuation: Valuation, report: Report, party: Party, kind: str, ground: str,

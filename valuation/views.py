@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -27,13 +27,13 @@ from auction import staff_selectors
 from auction.models import Lot
 from auction.selectors import courts_of
 from auction.staff_views import Forbidden, staff_page
-from core import clock
+from core import clock, uploads
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
 from core.money import format_fen
 from valuation import forms as f
 from valuation import selectors, services
-from valuation.models import AppraisalSelection, Valuation
+from valuation.models import AppraisalSelection, Report, Valuation
 
 Handler = Callable[[Any, Valuation, Any], "str | tuple[str, Valuation]"]
 
@@ -358,6 +358,16 @@ def _detail_page(request: HttpRequest, valuation: Valuation, status: int = 200,
         context["forms"].update(bound or {})  # a refused form is shown again with its errors
         context["next_method"] = services.next_method(valuation)
     return _render(request, "detail.html", context, status)
+
+
+@staff_page
+def report_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report's document, from private storage, to staff of the lot's court."""
+    report = get_object_or_404(Report.objects.select_related("valuation__lot__case__court"), pk=pk)
+    _visible_court(request, report.valuation.lot)
+    if not report.document:
+        raise Http404
+    return cast(HttpResponse, uploads.private_file_response(report.document, f"valuation-report-{report.pk}"))
 
 
 @staff_page

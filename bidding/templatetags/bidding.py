@@ -55,7 +55,10 @@ def bid_record(context: Any, rnd: AuctionRound) -> dict[str, Any]:
     show_all = bool(request and request.GET.get("bids") == "all")
     rows = selectors.bid_record(rnd, limit=None if show_all else 50) if rnd.bid_count else []
     finished = rnd.status in selectors.FINISHED
+    # A round that can still get its first bid has an empty table for the live panel to fill.
+    awaiting_bids = not rnd.bid_count and context.get("phase") in ("upcoming", "live", "stopped")
     return {"rnd": rnd, "rows": rows, "more": not show_all and rnd.bid_count > len(rows),
+            "awaiting_bids": awaiting_bids,
             "seal": selectors.seal_of(rnd) if finished else None,
             "confirmation": selectors.confirmation_of(rnd) if rnd.status == AuctionRound.Status.SOLD else None,
             "phase": context.get("phase"), "request": request}
@@ -72,3 +75,15 @@ def live_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
     return {"rnd": rnd, "live": rnd.status in (AuctionRound.Status.ANNOUNCED, AuctionRound.Status.BIDDING,
                                                AuctionRound.Status.STAYED, AuctionRound.Status.SUSPENDED),
             "mine": mine, "may_bid": bool(mine and selectors.may_bid(mine)), "minimum_fen": minimum}
+
+
+@register.simple_tag
+def sealed_records(rounds: Any) -> dict[int, dict[str, Any]]:
+    """For the results archive: each closed round's sealed bid-chain root and whether its sale
+    confirmation is published, in two queries for the whole page."""
+    return selectors.sealed_records([r.pk for r in rounds])
+
+
+@register.filter
+def record_of(records: dict[int, Any], round_id: int) -> Any:
+    return records.get(round_id)

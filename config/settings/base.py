@@ -4,6 +4,7 @@ layer, the local-memory cache and the offline payment gateway."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -17,7 +18,8 @@ if (BASE_DIR / ".env").exists():
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The embedded default is for a developer's machine only; production.py refuses to start without a key.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="fapai-embedded-insecure-key-change-me-0123456789abcdef")
+EMBEDDED_SECRET_KEY = "fapai-embedded-insecure-key-change-me-0123456789abcdef"  # noqa: S105 - public on purpose
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -40,18 +42,32 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Accounts security (docs/security-accounts.md): staff two-factor, login lockout, CSP.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above servestatic so that static files get the same headers as pages.
+    "core.security.PermissionsPolicyMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.sightings.SightingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.security.StaffSessionMiddleware",  # staff: two-factor verified and not idle (after messages)
+    # Turns a lockout into the login page. Not last, as axes suggests: it only reads the request
+    # after the view, and at the bottom of the chain it changed how servestatic's files stream.
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -90,8 +106,17 @@ def tune_database(db: dict) -> dict:
     db["CONN_MAX_AGE"] = 0
     if engine.endswith("postgresql"):
         db.setdefault("OPTIONS", {})
+        # After a database restart (docs/realtime.md, tests/resilience): the pool tests a connection
+        # before lending it (CONN_HEALTH_CHECKS), so no request gets one the restart broke; a request
+        # waits at most `timeout` s for a connection and is then answered 503 (core.unavailable) —
+        # sync views share one thread per process under ASGI, so a long wait would hold up every
+        # request behind it; and the pool gives up a reconnection chain after `reconnect_timeout` s,
+        # so that its exponential backoff cannot leave the service down for minutes after the
+        # database is back (the next request starts a fresh attempt at once).
+        db["CONN_HEALTH_CHECKS"] = True
         db["OPTIONS"].setdefault("pool", {"min_size": 1, "max_size": env.int("FAPAI_DB_POOL_MAX", default=20),
-                                          "timeout": 10})
+                                          "timeout": env.float("FAPAI_DB_POOL_TIMEOUT", default=3.0),
+                                          "reconnect_timeout": env.float("FAPAI_DB_POOL_RECONNECT", default=5.0)})
     elif engine.endswith("sqlite3"):
         db.setdefault("OPTIONS", {})
         db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
@@ -115,7 +140,9 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to a miss while Redis is unreachable instead of failing the request (core.cache).
+    CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -156,6 +183,70 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Accounts security (docs/security-accounts.md) --------------------------------------------
+# The axes backend comes first: it refuses a locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Staff (court, panel, finance, approver, supervisor) and superusers log in with a second factor
+# (TOTP, or a one-time backup code); test.py turns this off for tests that use force_login.
+FAPAI_STAFF_REQUIRE_2FA = env.bool("FAPAI_STAFF_REQUIRE_2FA", default=True)
+# A staff session ends after this many seconds without a request; bidders keep SESSION_COOKIE_AGE.
+FAPAI_STAFF_SESSION_IDLE_SECONDS = env.int("FAPAI_STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+OTP_TOTP_ISSUER = "fapai"
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_TOTP_THROTTLE_FACTOR = 1
+FAPAI_OTP_BACKUP_CODES = 10
+# Lockout after failed logins: per username+IP, counted in Django's cache when it is Redis (shared
+# by every process); without Redis in axes' own tables, since a per-process memory cache would let
+# each process count on its own (axes.W001).
+AXES_ENABLED = env.bool("FAPAI_AXES_ENABLED", default=True)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler" if REDIS_URL else "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("FAPAI_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("FAPAI_LOGIN_COOLOFF_SECONDS", default=15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.axes_lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.sightings.client_ip"
+AXES_VERBOSE = True  # logs every lockout (logger "axes")
+# Rate limits, "N/S" = at most N in S seconds (core.ratelimit; Django's cache). Login attempts are
+# counted per client IP and per username before the password is checked; sign-ups per IP; round
+# registrations per user. Bids: FAPAI_BID_RATE_LIMIT (per registration, in the bid engine).
+FAPAI_RATE_LIMITS = {
+    "login_ip": env.str("FAPAI_RATE_LOGIN_IP", default="30/300"),
+    "login_user": env.str("FAPAI_RATE_LOGIN_USER", default="10/300"),
+    "signup_ip": env.str("FAPAI_RATE_SIGNUP_IP", default="20/3600"),
+    "register_user": env.str("FAPAI_RATE_REGISTER_USER", default="20/600"),
+    # The parties' case-file lookup: a 12-character code cannot be guessed at this pace.
+    "case_lookup_ip": env.str("FAPAI_RATE_CASE_LOOKUP_IP", default="20/600"),
+    "case_lookup_case": env.str("FAPAI_RATE_CASE_LOOKUP_CASE", default="30/3600"),
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # the live panel and the card form read it to send X-CSRFToken
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+FAPAI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(self), usb=()"
+# Content-Security-Policy (django-csp 4). core.security.ContentSecurityPolicyMiddleware adds the
+# WebSocket origins of the request's host to connect-src and, when Stripe is configured, the origin
+# of STRIPE_JS_URL (script-src, frame-src) and of STRIPE_API_BASE (connect-src).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -181,8 +272,10 @@ SPECTACULAR_SETTINGS = {
 # WP art.26: "the 2nd auction within 30 days of the failure" is read by most courts as "held within
 # 30 days" (bidding starts by day 30); some read it as "notice published within 30 days".
 FAPAI_SECOND_ROUND_WINDOW = env.str("FAPAI_SECOND_ROUND_WINDOW", default="held")  # "held" | "published"
-FAPAI_UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
-FAPAI_UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Upload limits (core.uploads; docs/security-accounts.md): photos, PDF/image documents, bank statements.
+FAPAI_UPLOAD_MAX_IMAGE_BYTES = env.int("FAPAI_UPLOAD_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+FAPAI_UPLOAD_MAX_DOCUMENT_BYTES = env.int("FAPAI_UPLOAD_MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
+FAPAI_UPLOAD_MAX_STATEMENT_BYTES = env.int("FAPAI_UPLOAD_MAX_STATEMENT_BYTES", default=10 * 1024 * 1024)
 
 # --- Email: console in the embedded default; SMTP etc. via DJANGO_EMAIL_BACKEND + Django's EMAIL_* ----
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -209,6 +302,11 @@ FAPAI_COURT_BANK_VIRTUAL_PREFIX = env.str("FAPAI_COURT_BANK_VIRTUAL_PREFIX", def
 FAPAI_CARD_AUTH_WINDOW_DAYS = env.int("FAPAI_CARD_AUTH_WINDOW_DAYS", default=6)
 FAPAI_STRIPE_MAX_AMOUNT_FEN = env.int("FAPAI_STRIPE_MAX_AMOUNT_FEN", default=99_999_999)
 FAPAI_STRIPE_IDEMPOTENCY_PREFIX = env.str("FAPAI_STRIPE_IDEMPOTENCY_PREFIX", default="fapai")
+# One place for Stripe retries (settlement.gateways.stripe_gateway.RetryingHTTPClient): network
+# errors, timeouts, 409, 429 and 5xx are retried with the same idempotency key and exponential backoff.
+FAPAI_STRIPE_NETWORK_RETRIES = env.int("FAPAI_STRIPE_NETWORK_RETRIES", default=2)
+FAPAI_STRIPE_TIMEOUT_SECONDS = env.float("FAPAI_STRIPE_TIMEOUT_SECONDS", default=30.0)
+FAPAI_STRIPE_RETRY_DELAY_SECONDS = env.float("FAPAI_STRIPE_RETRY_DELAY_SECONDS", default=0.5)
 FAPAI_WEBHOOK_LOCK_TIMEOUT_MS = env.int("FAPAI_WEBHOOK_LOCK_TIMEOUT_MS", default=3000)
 
 # --- Live bidding (issue 5) --------------------------------------------------------------------
@@ -238,5 +336,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("FAPAI_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"},
+                "axes.apps": {"level": "WARNING"}},
 }

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from core import clock
 from core.money import fen_to_yuan_str, format_fen, percent_str
@@ -81,4 +82,10 @@ def duration(seconds: Any) -> str:
     h, rest = divmod(rest, 3600)
     m, s = divmod(rest, 60)
     clock_text = f"{h:02d}:{m:02d}:{s:02d}"
-    return f"{d} d {clock_text}" if d else clock_text
+    return gettext("%(days)s d %(clock)s") % {"days": d, "clock": clock_text} if d else clock_text
+
+
+@register.simple_tag
+def duration_day_format() -> str:
+    """The same words for scripts that count down: "{d}" and "{t}" stand for the days and the clock."""
+    return gettext("%(days)s d %(clock)s") % {"days": "{d}", "clock": "{t}"}

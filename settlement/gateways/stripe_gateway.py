@@ -2,6 +2,10 @@
 
 * Every mutating call carries an idempotency key derived from our reference and the operation, so
   a retry (by the SDK, the clock or a rolled-back transaction) returns the first result.
+* Retries live in one place, the SDK's HTTP client (`RetryingHTTPClient`): network errors,
+  timeouts, 409, 429 and 5xx are retried FAPAI_STRIPE_NETWORK_RETRIES times with the same key and
+  body; a refusal (card declined, invalid request) is not retried and becomes a GatewayError whose
+  text is ours, translated.
 * A deposit is frozen with a manual-capture PaymentIntent (an authorisation) when the round ends
   within the card authorisation window; otherwise it is captured at once and refunded on release.
 * Amounts are in the currency's minor unit (fen for CNY); amounts above Stripe's per-payment limit
@@ -12,10 +16,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
@@ -49,9 +55,87 @@ def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+MAX_RETRY_DELAY_SECONDS = 5.0  # the SDK's cap
+
+
+class RetryingHTTPClient(stripe.RequestsClient):
+    """The SDK's requests client with our timeout and backoff. The SDK retries network errors,
+    timeouts, 409 and 5xx; this also retries 429 (rate limited, or a lock at Stripe), which the SDK
+    leaves to its caller, unless Stripe says `Stripe-Should-Retry: false`. A retry re-sends the same
+    request, idempotency key included, so Stripe answers it with the first result."""
+
+    def __init__(self, *, timeout: float, retry_delay: float) -> None:
+        super().__init__(timeout=timeout)
+        self.retry_delay = retry_delay
+
+    def _should_retry(self, response: tuple[Any, int, Mapping[str, str] | None] | None,
+                      api_connection_error: stripe.APIConnectionError | None, num_retries: int,
+                      max_network_retries: int | None) -> bool:
+        if super()._should_retry(response, api_connection_error, num_retries, max_network_retries):
+            return True
+        if response is None or num_retries >= (max_network_retries or 0):
+            return False
+        _body, status, headers = response
+        return status == 429 and (headers or {}).get("stripe-should-retry") != "false"
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        delay = min(self.retry_delay * 2 ** (num_retries - 1), MAX_RETRY_DELAY_SECONDS)
+        return max(self.retry_delay, self._add_jitter_time(delay))
+
+
+def network_retries() -> int:
+    return int(getattr(settings, "FAPAI_STRIPE_NETWORK_RETRIES", 2))
+
+
 def http_client() -> Any:
-    """The SDK's HTTP client; None means the SDK's default. Tests replace this to inspect requests."""
-    return None
+    """The SDK's HTTP client (tests replace this to inspect requests)."""
+    return RetryingHTTPClient(timeout=float(getattr(settings, "FAPAI_STRIPE_TIMEOUT_SECONDS", 30)),
+                              retry_delay=float(getattr(settings, "FAPAI_STRIPE_RETRY_DELAY_SECONDS", 0.5)))
+
+
+# Why Stripe refused, in our words (Stripe's own message is English only).
+_REASONS: dict[str, Any] = {
+    "card_declined": _("the card was declined"),
+    "expired_card": _("the card has expired"),
+    "insufficient_funds": _("the card has insufficient funds"),
+    "charge_expired_for_capture": _("the card authorisation has expired"),
+    "charge_already_captured": _("the payment was already captured"),
+    "charge_already_refunded": _("the payment was already refunded"),
+    "payment_intent_unexpected_state": _("the payment is not in a state that allows this"),
+    "amount_too_small": _("the amount is too small for a card payment"),
+    "amount_too_large": _("the amount is too large for a card payment"),
+    "resource_missing": _("the card processor does not know this payment"),
+}
+
+
+def gateway_failure(exc: stripe.StripeError, refused: Any) -> GatewayError:
+    """A Stripe error as a GatewayError: "gateway_unreachable" when the SDK's retries ran out (nothing
+    is known to have changed; the same call with the same key may be made again), otherwise the
+    refusal under Stripe's error code (card_declined, resource_missing, …) with our translated reason.
+    `refused` is the message for the operation, with an %(error)s placeholder."""
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):
+        return GatewayError(_("The card processor could not be reached: %(error)s") % {
+            "error": _("no answer after several attempts; nothing was changed, try again later")},
+            code="gateway_unreachable")
+    if isinstance(exc, stripe.IdempotencyError):
+        return GatewayError(refused % {"error": _("the request differs from an earlier one with the same key")},
+                            code="idempotency_conflict")
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return GatewayError(refused % {"error": _("the card processor does not accept fapai's credentials")},
+                            code="gateway_misconfigured")
+    code = str(getattr(exc, "code", "") or ("resource_missing" if exc.http_status == 404 else "invalid_request"))
+    reason = _REASONS.get(code) or exc.user_message or exc.__class__.__name__
+    return GatewayError(refused % {"error": reason}, code=code[:60])
+
+
+def _refused(operation: str) -> Promise:
+    return {
+        "create": _("The card processor refused the payment: %(error)s"),
+        "read": _("The card processor refused the request: %(error)s"),
+        "capture": _("The card processor refused the capture: %(error)s"),
+        "cancel": _("The card processor refused the cancellation: %(error)s"),
+        "refund": _("The card processor refused the refund: %(error)s"),
+    }[operation]
 
 
 def to_minor_units(amount_fen: int, currency: str) -> int:
@@ -65,6 +149,8 @@ def max_amount_fen() -> int:
 
 
 def idempotency_key(payable: Payable, operation: str) -> str:
+    """Derived from our own stable ids only (never random), so the call made again after a crash or a
+    rolled-back transaction carries the key of the first one and Stripe answers with its result."""
     prefix = getattr(settings, "FAPAI_STRIPE_IDEMPOTENCY_PREFIX", "fapai")
     return f"{prefix}:{payable.kind}:{payable.reference}:{operation}"
 
@@ -86,7 +172,7 @@ class StripeGateway(BaseGateway):
             raise GatewayError(_("Card payments are not configured."), code="gateway_disabled")
         base = getattr(settings, "STRIPE_API_BASE", "") or stripe.DEFAULT_API_BASE
         return stripe.StripeClient(getattr(settings, "STRIPE_SECRET_KEY", ""), base_addresses={"api": base},
-                                   http_client=http_client(), max_network_retries=2)
+                                   http_client=http_client(), max_network_retries=network_retries())
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -95,16 +181,15 @@ class StripeGateway(BaseGateway):
         try:
             intent = self.client().v1.payment_intents.retrieve(intent_id)
         except stripe.StripeError as exc:
-            raise GatewayError(_("The card processor could not be reached: %(error)s") % {"error": exc.user_message
-                               or exc.__class__.__name__}) from exc
+            raise gateway_failure(exc, _refused("read")) from exc
         return self._status(intent)
 
-    def _status(self, obj: Any, refunded_fen: int = 0) -> GatewayStatus:
+    def _status(self, obj: Any) -> GatewayStatus:
         intent = _plain(obj)
         state = _STATES.get(str(intent["status"]), State.NONE)
         metadata = intent.get("metadata") or {}
         amount = int(intent["amount"]) if state in (State.AUTHORISED, State.CAPTURED) else 0
-        return GatewayStatus(state, external_ref=str(intent["id"]), amount_fen=amount, refunded_fen=refunded_fen,
+        return GatewayStatus(state, external_ref=str(intent["id"]), amount_fen=amount, refunded_fen=_refunded(intent),
                              reference=str(metadata.get("fapai_ref", "")), instrument=_instrument(intent))
 
     def status(self, payable: Payable) -> GatewayStatus:
@@ -124,22 +209,31 @@ class StripeGateway(BaseGateway):
         try:
             if payable.gateway_ref:
                 current = _plain(client.v1.payment_intents.retrieve(payable.gateway_ref))
-                if current["status"] != "canceled":
+                # A cancelled one cannot be paid; one refunded behind our back was paid and given back:
+                # the payer pays again on a new one.
+                if current["status"] != "canceled" and not _refunded(current):
                     intent = current
+                else:
+                    # A balance payment does not keep its attempt: the replaced one says which it was,
+                    # so the new one never reuses its key (Stripe would answer with the old object).
+                    attempt = max(attempt, int((current.get("metadata") or {}).get("fapai_attempt") or 1))
             if intent is None:
                 attempt += 1
+                capture = "manual" if payable.manual_capture else "automatic"
                 intent = _plain(client.v1.payment_intents.create(
                     params={
                         "amount": to_minor_units(payable.amount_fen, payable.currency),
                         "currency": payable.currency.lower(),
-                        "capture_method": "manual" if payable.manual_capture else "automatic",
-                        "metadata": {"fapai_kind": payable.kind, "fapai_ref": payable.reference},
+                        "capture_method": capture,
+                        "metadata": {"fapai_kind": payable.kind, "fapai_ref": payable.reference,
+                                     "fapai_attempt": str(attempt)},
                     },
-                    options={"idempotency_key": idempotency_key(payable, f"create:{attempt}")},
+                    # The capture method is in the key: the same attempt made again on the other side
+                    # of the authorisation window has other parameters, which Stripe refuses under one key.
+                    options={"idempotency_key": idempotency_key(payable, f"create:{attempt}:{capture}")},
                 ))
         except stripe.StripeError as exc:
-            raise GatewayError(_("The card processor could not be reached: %(error)s") % {"error": exc.user_message
-                               or exc.__class__.__name__}) from exc
+            raise gateway_failure(exc, _refused("create")) from exc
         return PaymentStart(
             gateway=self.key, action="card", amount_fen=payable.amount_fen, currency=payable.currency,
             reference=payable.transfer_reference, payee=payable.payee_name,
@@ -171,8 +265,7 @@ class StripeGateway(BaseGateway):
             intent = self.client().v1.payment_intents.capture(
                 payable.gateway_ref, options={"idempotency_key": idempotency_key(payable, "capture")})
         except stripe.StripeError as exc:
-            raise GatewayError(_("The card processor refused the capture: %(error)s") % {
-                "error": exc.user_message or exc.__class__.__name__}) from exc
+            raise gateway_failure(exc, _refused("capture")) from exc
         return self._status(intent)
 
     def release(self, payable: Payable) -> GatewayStatus:
@@ -186,8 +279,7 @@ class StripeGateway(BaseGateway):
             intent = self.client().v1.payment_intents.cancel(
                 payable.gateway_ref, options={"idempotency_key": idempotency_key(payable, "cancel")})
         except stripe.StripeError as exc:
-            raise GatewayError(_("The card processor refused the cancellation: %(error)s") % {
-                "error": exc.user_message or exc.__class__.__name__}) from exc
+            raise gateway_failure(exc, _refused("cancel")) from exc
         return self._status(intent)
 
     def refund(self, payable: Payable, *, amount_fen: int, key: str) -> RefundResult:
@@ -210,8 +302,7 @@ class StripeGateway(BaseGateway):
                         "metadata": {"fapai_key": key}},
                 options={"idempotency_key": f"{idempotency_key(payable, 'refund')}:{key}"})
         except stripe.StripeError as exc:
-            raise GatewayError(_("The card processor refused the refund: %(error)s") % {
-                "error": exc.user_message or exc.__class__.__name__}) from exc
+            raise gateway_failure(exc, _refused("refund")) from exc
         return RefundResult(automatic=True, external_ref=str(made["id"]))
 
 
@@ -222,6 +313,21 @@ def construct_event(payload: bytes, signature: str) -> Any:
     if not secret:
         raise ValueError("STRIPE_WEBHOOK_SECRET is not configured")
     return stripe.Webhook.construct_event(payload, signature, secret)
+
+
+def _charges(intent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The PaymentIntent's charges: `charges.data` (older API versions, localstripe) and
+    `latest_charge` when it is expanded."""
+    found = {str(c.get("id")): c for c in (intent.get("charges") or {}).get("data") or () if isinstance(c, dict)}
+    latest = intent.get("latest_charge")
+    if isinstance(latest, dict):
+        found.setdefault(str(latest.get("id")), latest)
+    return list(found.values())
+
+
+def _refunded(intent: dict[str, Any]) -> int:
+    """What was given back of the PaymentIntent's charges, by fapai or at Stripe's dashboard."""
+    return sum(int(charge.get("amount_refunded") or 0) for charge in _charges(intent))
 
 
 def _instrument(intent: dict[str, Any]) -> str:

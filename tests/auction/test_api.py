@@ -357,6 +357,15 @@ def test_staff_of_another_court_get_403(court: Any, judge: User, frozen: clock.F
     ):
         assert response.status_code == 403
         assert codes(response) == {"wrong_court": None}
+    # A bad body changes nothing: the court is checked first, so another court learns nothing from it.
+    for response in (
+        outsider.post(f"/api/staff/rounds/{rnd.pk}/stay/", {}, format="json"),
+        outsider.post(f"/api/staff/cases/{rnd.lot.case_id}/parties/", {"role": "nonsense"}, format="json"),
+        outsider.patch(f"/api/staff/lots/{rnd.lot_id}/", {"seized_on": "not a date"}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert codes(response) == {"wrong_court": None}
+    assert outsider.post("/api/staff/rounds/999999/stay/", {}, format="json").status_code == 404
     assert AuctionRound.objects.get(pk=rnd.pk).status == S.ANNOUNCED
     assert Lot.objects.get(pk=rnd.lot_id).title != "改名"
 

@@ -53,13 +53,15 @@ def start_server(extra_env: dict[str, str] | None = None) -> Server:
     db = connection.settings_dict
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", FAPAI_TEST_DB="postgres",
                DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-               REDIS_URL=settings.REDIS_URL or "", FAPAI_LOG_LEVEL="WARNING", FAPAI_STATIC_FINDERS="1",
-               **(extra_env or {}))
+               REDIS_URL=settings.REDIS_URL or "", FAPAI_LOG_LEVEL="WARNING", FAPAI_STATIC_FINDERS="1")
+    env.update(extra_env or {})  # may replace any of the above (the fault tests' own servers)
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                                 "--websocket_connect_timeout", "60",
+                                # as in the Procfile: a frame over 16 KiB is refused (close 1009) unread
+                                "--websocket-max-frame-size", "16384",
                                 "config.asgi:application"], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # Django starts slowly on a loaded 2-core machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"daphne exited with {process.returncode}")
@@ -69,7 +71,7 @@ def start_server(extra_env: dict[str, str] | None = None) -> Server:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("daphne did not start within 30 s")
+    raise RuntimeError("daphne did not start within 90 s")
 
 
 @contextmanager
@@ -85,11 +87,17 @@ def servers(n: int = 1) -> Iterator[list[Server]]:
 
 
 def open_now(rnd: AuctionRound, hours: int = 2) -> AuctionRound:
-    """The servers run on the real clock: move the (frozen-clock) round's window around real now."""
+    """The servers run on the real clock: move the (frozen-clock) round's window around real now, and
+    its lot's reference price with it (a reference fixed at the frozen time would look expired)."""
+    from auction.models import Lot
+
     now = clock.SystemClock().now()
+    today = clock.local_date(now)
     AuctionRound.objects.filter(pk=rnd.pk).update(bidding_start=now - timedelta(hours=1),
                                                   bidding_end=now + timedelta(hours=hours),
                                                   effective_end=now + timedelta(hours=hours))
+    Lot.objects.filter(pk=rnd.lot_id).update(reference_fixed_on=today - timedelta(days=20),
+                                             reference_valid_until=today + timedelta(days=300))
     return AuctionRound.objects.get(pk=rnd.pk)
 
 

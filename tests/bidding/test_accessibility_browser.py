@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from auction import services as auction_services
 from auction.models import AuctionRound
 from tests.bidding import live_harness as h
 from tests.bidding.conftest import new_round, register, sign_up
@@ -44,18 +45,23 @@ def test_main_pages_have_no_serious_accessibility_violations(judge, frozen, fina
     alice = sign_up("axe_bidder", "王丽").user
     register(alice, rnd, finance=finance)
     rnd = h.open_now(rnd)
-    public = ["/", f"/lots/{rnd.lot_id}/?round={rnd.pk}", "/results/", "/statistics/", "/accounts/login/"]
+    public = ["/", f"/lots/{rnd.lot_id}/?round={rnd.pk}", "/results/", "/statistics/", "/accounts/login/",
+              "/case-file/"]
     bidder = ["/notifications/", "/bidder/"]
     court = ["/court/", "/bidder/court/live/", "/court/deadlines/", "/bidder/court/screening/"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     found: dict[str, list[dict]] = {}
     # Sessions are made before playwright starts: its sync API runs an event loop in this thread.
     cookies = {who.pk: h.session_cookie(who).split("=", 1)[1] for who in (alice, clerk)}
+    debtor = rnd.lot.case.parties.get(role="debtor")
+    access_code = auction_services.party_access_issue(actor=judge, party=debtor)
     with h.servers(1) as (server,), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         base = f"http://127.0.0.1:{server.port}"
         for who, paths in ((None, public), (alice, bidder), (clerk, court)):
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            # axe is injected as an inline script, which the site's CSP forbids (as it should): the
+            # browser lets this test's own script in; test_live_browser checks the CSP itself.
+            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=True)
             if who is not None:
                 context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookies[who.pk], "url": base}])
             page = context.new_page()
@@ -68,8 +74,24 @@ def test_main_pages_have_no_serious_accessibility_violations(judge, frozen, fina
                 if bad:
                     found[path] = bad
             context.close()
+        # A party opens its case file with the keyboard only: the form, then the case file page.
+        party = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = party.new_page()
+        page.goto(f"{base}/case-file/")
+        page.locator("#lookup_case_number").focus()
+        page.keyboard.type(rnd.lot.case.number)
+        page.keyboard.press("Tab")
+        page.keyboard.type(access_code)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/case-file/mine/")
+        page.screenshot(path=str(ARTIFACTS / "case-file_mine.png"), full_page=True)
+        bad = violations(page)
+        if bad:
+            found["/case-file/mine/"] = bad
+        party.close()
         # The same lot page on a phone: nothing may need horizontal scrolling.
-        phone = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
+        phone = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True,
+                                    bypass_csp=True)
         page = phone.new_page()
         page.goto(f"{base}/lots/{rnd.lot_id}/?round={rnd.pk}")
         page.screenshot(path=str(ARTIFACTS / "lot_phone.png"), full_page=True)

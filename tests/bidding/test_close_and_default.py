@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
 from auction import services as auction_services
 from auction.models import AuctionRound
@@ -16,6 +18,7 @@ from bidding.models import Registration
 from bidding.services import RegistrationInput
 from core import clock, jobs
 from core.errors import PermissionDenied, RuleViolation
+from core.models import UserNotification
 from settlement.models import BalanceDue, Deposit, ForfeitEarmark, LedgerTransaction
 from tests import builders
 from tests.bidding.conftest import register, reload, sign_up
@@ -166,3 +169,24 @@ def test_no_re_auction_without_a_default(sold, judge):
     with pytest.raises(RuleViolation) as exc:
         services.reauction_create(actor=judge, rnd=reload(sold["rnd"]), terms=builders.terms(starts_in_days=40))
     assert exc.value.rule_code == "no_default"
+
+
+def test_after_the_close_each_bidder_s_registration_page_shows_the_outcome(sold, alice, bob):
+    assert services.close_due_rounds() == 1
+    pages = {}
+    for who, user in (("winner", alice), ("loser", bob)):
+        client = Client()
+        client.force_login(user)
+        pages[who] = client.get(reverse("bidding:registration", args=[sold[who].pk]),
+                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    balance = BalanceDue.objects.get(round=sold["rnd"])
+    won = pages["winner"]
+    assert 'data-outcome="won"' in won and "You won this round" in won
+    assert reverse("settlement:balance_pay", args=[balance.pk]) in won  # where the buyer pays
+    assert reverse("bidding:confirmation", args=[sold["rnd"].pk]) in won
+    assert "Go to the live auction" not in won
+    lost = pages["loser"]
+    assert 'data-outcome="lost"' in lost and f"You did not win: bidder {sold['winner'].code}" in lost
+    assert "Your deposit was released at" in lost and "settlement:balance_pay" not in lost
+    notice = UserNotification.objects.get(user=alice, kind="won")
+    assert notice.url == reverse("bidding:registration", args=[sold["winner"].pk])

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from auction.models import AuctionRound
 from bidding import chain, selectors, services
@@ -284,3 +285,16 @@ def test_a_failed_round_has_no_confirmation(live):
     assert services.close_due_rounds() == 1
     assert reload(rnd).status == S.FAILED and not SaleConfirmation.objects.exists()
     assert BidChainSeal.objects.get(round=rnd).bid_count == 0
+
+
+def test_the_results_archive_shows_the_sealed_root_and_the_confirmation(live, client):
+    rnd, start, frozen = live["rnd"], live["rnd"].start_price_fen, live["frozen"]
+    place(rnd, live["alice"], start)
+    place(rnd, live["bob"], start + rnd.increment_fen)
+    frozen.set(reload(rnd).effective_end + selectors.close_grace())
+    assert services.close_due_rounds() == 1
+    seal = BidChainSeal.objects.get(round=rnd)
+    page = client.get("/results/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'title="{seal.root}"' in page and seal.root[:14] in page
+    assert reverse("bidding:verify", args=[rnd.pk]) in page
+    assert reverse("bidding:confirmation", args=[rnd.pk]) in page

@@ -19,6 +19,14 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
+def watch_csp(page, seen: list[str]) -> None:
+    """Collect into `seen` the console messages in which the browser reports a Content-Security-
+    Policy violation (an inline script, style or handler, or a source the policy does not allow);
+    the test asserts that none came."""
+    page.on("console", lambda message: seen.append(message.text) if "Content Security Policy" in message.text
+            else None)
+
+
 @pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                     reason="the system Chromium is not installed (.ci/run installs it)")
 def test_keyboard_bid_and_live_update(judge, frozen, finance):
@@ -34,11 +42,14 @@ def test_keyboard_bid_and_live_update(judge, frozen, finance):
         base = f"http://127.0.0.1:{server.port}"
         url = f"{base}/lots/{rnd.lot_id}/?round={rnd.pk}"
         watcher = browser.new_page(locale="zh-CN")
+        csp_reports: list[str] = []
+        watch_csp(watcher, csp_reports)
         watcher.goto(url)
         expect(watcher.locator('[data-live="conn"]')).to_have_class("live-status online", timeout=15000)
         context = browser.new_context(locale="zh-CN")
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie_value, "url": base}])
         page = context.new_page()
+        watch_csp(page, csp_reports)
         page.goto(url)
         expect(page.locator('[data-live="conn"]')).to_have_class("live-status online", timeout=15000)
         amount = page.locator('[data-live="amount"]')
@@ -58,5 +69,8 @@ def test_keyboard_bid_and_live_update(judge, frozen, finance):
         page.keyboard.press("Enter")
         page.keyboard.press("Enter")
         expect(page.locator('[data-live="feedback"]')).to_contain_text("已是最高出价者", timeout=15000)
+        response = watcher.goto(base + "/")
+        assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
         browser.close()
+    assert csp_reports == []
     assert list(Bid.objects.filter(round=rnd).values_list("amount_fen", flat=True)) == [80_000_000]

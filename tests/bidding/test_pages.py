@@ -329,3 +329,11 @@ def test_waiting_for_the_creditor_link(alice, announced_round, clerk):
     accept_all(reg, alice)
     page = client_for(alice).get(reverse("bidding:registration", args=[reg.pk]), **EN).content.decode()
     assert "not yet confirmed that you are the applicant creditor" in page
+
+
+def test_a_round_without_bids_has_an_empty_bid_table_for_the_live_panel(bidding_round):
+    # live.js adds each new bid to [data-bid-rows]: it must exist before the first bid.
+    html = Client().get(lot_url(bidding_round), **EN).content.decode()
+    record = html[html.index("data-bid-record"):]
+    assert "data-bid-empty>No bids yet." in record
+    assert re.search(r'<table class="table" hidden>.*?<tbody data-bid-rows>', record, re.S)

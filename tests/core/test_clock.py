@@ -114,3 +114,29 @@ def test_without_a_pin_the_clock_is_the_system_clock(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("FAPAI_CLOCK_AT", raising=False)
     assert isinstance(clock._initial_clock(), clock.SystemClock)
     assert clock.SystemClock().now().tzinfo == UTC
+
+
+def test_a_clock_file_moves_a_running_process(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The browser journey moves its daphne servers and the clock job through one file (FAPAI_CLOCK_FILE).
+    path = tmp_path / "clock-offset"
+    monkeypatch.setenv("FAPAI_CLOCK_FILE", str(path))
+    monkeypatch.setenv("FAPAI_CLOCK_AT", "2026-03-02T10:00:00+08:00")  # the file wins over a fixed pin
+    moved = clock._initial_clock()
+    assert isinstance(moved, clock.FileOffsetClock)
+    assert moved.offset() == timedelta(0)  # no file yet: system time
+    for offset in (timedelta(minutes=8, seconds=30), timedelta(minutes=8, seconds=31), timedelta(hours=-2)):
+        clock.offset_file_write(path, offset)  # twice within one mtime tick is still seen
+        before = datetime.now(UTC)
+        shifted = moved.now()
+        after = datetime.now(UTC)
+        assert before + offset <= shifted <= after + offset
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clock-offset"]  # no temporary file left
+
+
+def test_a_second_reader_of_the_clock_file_agrees(tmp_path) -> None:
+    path = tmp_path / "clock-offset"
+    clock.offset_file_write(path, timedelta(seconds=90.25))
+    first, second = clock.FileOffsetClock(path), clock.FileOffsetClock(path)
+    assert first.offset() == second.offset() == timedelta(seconds=90.25)
+    clock.offset_file_write(path, timedelta(0))
+    assert first.offset() == second.offset() == timedelta(0)

@@ -115,6 +115,6 @@ def test_run_all_runs_the_settlement_jobs(rnd: AuctionRound, bidder: User, finan
                                           frozen: clock.FrozenClock) -> None:
     deposit = factories.held_offline(rnd, bidder, finance)
     frozen.set(rnd.effective_end)
-    results = jobs.run_all()  # "rounds.close" sorts before "settlement.settle": closed, then released
+    results = jobs.run_all()  # "rounds.close" runs before "settlement.settle": closed, then released
     deposit.refresh_from_db()
     assert results["rounds.close"] == 1 and deposit.status == D.RELEASED

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auction.demo import data, loader
 from auction.models import AuctionRound, Case, Court, Lot
-from core import clock
-from core.roles import Role
+from core import clock, twofactor
+from core.roles import STAFF_ROLES, Role
 
 
 class Command(BaseCommand):
@@ -53,8 +54,21 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(cell + " " * (widths[i] - _display_width(cell))
                                         for i, cell in enumerate(row)).rstrip())
         self.stdout.write("")
+        self.write_two_factor()
         self.stdout.write(_("These logins are for the local demo only: the password is public. "
                             "Do not load the demo into a production database."))
+
+    def write_two_factor(self) -> None:
+        """Staff log in with a second factor; the demo's authenticator secret is public on purpose."""
+        staff = [u.username for u in data.USERS if u.superuser or set(u.roles) & STAFF_ROLES]
+        device = TOTPDevice.objects.filter(user__username=staff[0], confirmed=True).first() if staff else None
+        self.stdout.write(_("Staff logins (%(users)s) then ask for a 6-digit code. Add this demo secret to an "
+                            "authenticator app (TOTP, 6 digits, 30 s): %(secret)s") % {
+                                "users": ", ".join(staff), "secret": twofactor.DEMO_TOTP_SECRET})
+        if device is not None:
+            self.stdout.write(_("Code right now: %(code)s; `python manage.py otp_code <username>` prints the "
+                                "current one.") % {"code": twofactor.current_code(device)})
+        self.stdout.write("")
 
 
 def _display_width(text: str) -> int:

@@ -13,7 +13,8 @@
     var m = Math.floor(total % 3600 / 60), s = total % 60;
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     var text = pad(h) + ":" + pad(m) + ":" + pad(s);
-    return d ? d + " d " + text : text;
+    // "{d} d {t}" in the page's language (the template's data-day-format).
+    return d ? (table.dataset.dayFormat || "{d} d {t}").replace("{d}", d).replace("{t}", text) : text;
   }
 
   function setText(row, field, value) {

@@ -40,6 +40,10 @@
     var cents = String(fen % 100);
     return "¥" + whole + "." + (cents.length < 2 ? "0" + cents : cents);
   }
+  function yuanPlain(fen) {
+    var cents = String(fen % 100);
+    return Math.floor(fen / 100) + "." + (cents.length < 2 ? "0" + cents : cents);
+  }
   function parseYuan(text) {
     var m = /^\s*¥?\s*([0-9][0-9,]*)(?:\.([0-9]{1,2}))?\s*$/.exec(text || "");
     if (!m) {
@@ -73,6 +77,17 @@
       document.querySelectorAll("[data-countdown]").forEach(function (n) { n.setAttribute("data-end", String(frame.effective_end)); });
     }
     setText(el("minimum"), yuan(minimum()));
+    if (state.seq > 0) {
+      document.querySelectorAll(".price-box .price-label").forEach(function (n) { setText(n, t("current-price")); });
+    }
+    // The amount offered is the minimum at load: raise it with the price, unless the bidder is typing.
+    var amount = el("amount");
+    if (amount && document.activeElement !== amount) {
+      var typed = parseYuan(amount.value);
+      if (typed === null || typed < minimum()) {
+        amount.value = yuanPlain(minimum());
+      }
+    }
     var mine = el("my-status");
     if (mine && myCode && state.seq > 0) {
       setText(mine, state.leader === myCode ? t("leading") : t("outbid"));
@@ -115,6 +130,10 @@
       row.appendChild(td);
     });
     body.insertBefore(row, body.firstChild);
+    // The first bid of a page loaded without any: show the table instead of "no bids yet".
+    var table = body.closest("table");
+    if (table) { table.hidden = false; }
+    document.querySelectorAll("[data-bid-empty]").forEach(function (n) { n.hidden = true; });
   }
 
   function applyBid(bid) {

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         log.info("clock started with jobs: %s", ", ".join(sorted(jobs.registered())))
         while not stop:
             started = time.monotonic()
-            for name, job in sorted(jobs.registered().items()):
+            for name, job in jobs.registered().items():  # in dependency order (core.jobs)
                 try:
                     changed = job()
                     if changed:
