@@ -8,12 +8,20 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from auction.models import AuctionRound
 from bidding import selectors
 from bidding.services import REMINDER_CHOICES
 
 register = template.Library()
+
+
+@register.simple_tag
+def bid_count_format(count: int) -> str:
+    """The "N bids" sentence in the plural form of `count`, with "{n}" for the number, for the script
+    that updates it live: the same catalogue entry as the sentence the template renders."""
+    return ngettext("%(counter)s bid", "%(counter)s bids", count) % {"counter": "{n}"}
 
 
 def _mine(context: Any, rnd: AuctionRound) -> Any:

@@ -64,6 +64,12 @@ def test_keyboard_bid_and_live_update(judge, frozen, finance):
         expect(page.locator('[data-live="my-status"]')).to_contain_text("领先")
         expect(watcher.locator("[data-price]").first).to_have_text("¥800,000.00", timeout=15000)
         expect(watcher.locator('[data-live="announce"]')).to_contain_text("¥800,000.00")
+        # The bid record (its tab is not open) of a page loaded before any bid: the count and the
+        # table replace "no bids yet", without a reload.
+        count = watcher.locator("[data-bid-count-sentence]")
+        expect(count).to_have_text("共1次出价")
+        assert count.evaluate("n => n.hidden") is False
+        assert watcher.locator("[data-bid-empty]").evaluate("n => n.hidden") is True
         # A refusal comes back in the bidder's language and changes nothing.
         amount.fill("800001")
         page.keyboard.press("Enter")

@@ -13,6 +13,7 @@
   var myCode = panel.getAttribute("data-my-code") || "";
   var state = { seq: Number(panel.getAttribute("data-seq")) || 0, price: null, leader: "", status: "",
                 increment: Number(panel.getAttribute("data-increment")), start: Number(panel.getAttribute("data-start-price")) };
+  var plural = new Intl.PluralRules(document.documentElement.lang || "en");
   var socket = null;
   var retry = 0;
   var pending = null;
@@ -70,6 +71,10 @@
     document.querySelectorAll("[data-price]").forEach(function (n) { setText(n, yuan(state.price === null ? state.start : state.price)); });
     document.querySelectorAll("[data-leader]").forEach(function (n) { setText(n, state.leader || "—"); });
     document.querySelectorAll("[data-bid-count]").forEach(function (n) { setText(n, String(state.seq)); });
+    document.querySelectorAll("[data-bid-count-sentence]").forEach(function (n) {
+      var form = plural.select(state.seq) === "one" ? "data-one" : "data-other";
+      setText(n, (n.getAttribute(form) || "").replace("{n}", String(state.seq)));
+    });
     if (frame && frame.extension_count !== undefined) {
       document.querySelectorAll("[data-extensions]").forEach(function (n) { setText(n, t("extensions", { count: frame.extension_count })); });
     }
@@ -134,6 +139,7 @@
     var table = body.closest("table");
     if (table) { table.hidden = false; }
     document.querySelectorAll("[data-bid-empty]").forEach(function (n) { n.hidden = true; });
+    document.querySelectorAll("[data-bid-count-sentence]").forEach(function (n) { n.hidden = false; });
   }
 
   function applyBid(bid) {
