@@ -31,9 +31,14 @@ class CaseNumber:
         return f"（{self.year}）{self.court_code}{self.type_code}{self.serial}号"
 
 
+def normalise(text: str) -> str:
+    """People type case numbers with half-width brackets and spaces; stored numbers use （） and none."""
+    return "".join((text or "").split()).replace("(", "（").replace(")", "）")
+
+
 def parse_case_number(text: str, *, current_year: int) -> CaseNumber:
     """Parse and normalise (ASCII brackets and spaces are accepted). Raises RuleViolation."""
-    normalised = (text or "").strip().replace(" ", "").replace("(", "（").replace(")", "）")
+    normalised = normalise(text)
     match = _RE.match(normalised)
     if not match:
         raise RuleViolation(

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from auction import case_number as case_number_rules
 from auction import rules
 from auction.case_number import parse_case_number
 from auction.models import (
@@ -188,11 +189,6 @@ def _normalise_access_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def normalise_case_number(number: str) -> str:
-    """People type case numbers with half-width brackets and spaces; stored numbers use （）."""
-    return "".join(number.split()).replace("(", "（").replace(")", "）")
-
-
 def party_access_issue(*, actor: Any, party: Party) -> str:
     """Issue the party a new access code for its case file (阳光司法: parties follow their case) and
     return it, once, to be handed to the party with the court's notice. Only a hash is stored; the new
@@ -216,7 +212,7 @@ def check_party_access(*, case_number: str, code: str) -> Party:
     raw = _normalise_access_code(code)
     if len(raw) != ACCESS_CODE_LENGTH or not case_number.strip():
         raise wrong
-    parties = Party.objects.filter(case__number=normalise_case_number(case_number)).exclude(
+    parties = Party.objects.filter(case__number=case_number_rules.normalise(case_number)).exclude(
         access_code_hash="").select_related("case__court")
     for party in parties:
         if check_password(raw, party.access_code_hash):

@@ -206,10 +206,7 @@ def party_access_issue(request: HttpRequest, pk: int, party_pk: int) -> HttpResp
     case = get_object_or_404(staff_selectors.visible_cases(request.user), pk=pk)
     _require_actor(request, case.court)
     party = get_object_or_404(case.parties, pk=party_pk)
-    try:
-        code = services.party_access_issue(actor=request.user, party=party)
-    except PermissionDenied as exc:
-        return forbidden(request, " ".join(exc.messages))
+    code = services.party_access_issue(actor=request.user, party=party)
     messages.success(request, _(
         "Access code for %(name)s: %(code)s. It is shown only now: hand it to the party with the court's "
         "notice. With the case number it opens the case file at %(url)s; a new code revokes this one.") % {

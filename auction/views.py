@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from auction import rules, selectors, services
+from auction import case_number, rules, selectors, services
 from auction.models import AuctionRound, Lot, LotAttachment
 from core import clock, ratelimit
 from core.money import parse_yuan
@@ -208,7 +208,7 @@ def case_lookup(request: HttpRequest) -> HttpResponse:
     form = CaseLookupForm(request.POST or None, auto_id="lookup_%s")
     status = 200
     if request.method == "POST":
-        number = services.normalise_case_number(str(request.POST.get("case_number", "")))
+        number = case_number.normalise(str(request.POST.get("case_number", "")))
         verdict = ratelimit.check(("case_lookup_ip", client_ip(request)), ("case_lookup_case", number))
         if not verdict.allowed:
             return ratelimit.refuse_form(form, verdict, lambda code: render(

@@ -53,12 +53,11 @@ from bidding.screening import selectors as screening_selectors
 from bidding.screening import services as screening_services
 from bidding.screening.chart import timeline_svg
 from bidding.screening.logs import FAPAI_COLUMNS
-from core import clock, ratelimit
+from core import clock, ratelimit, uploads
 from core.errors import PermissionDenied
 from core.forms import apply_rule_errors
 from core.roles import Role, has_role, is_staff_member
 from core.sightings import client_ip
-from core.uploads import content_type_for
 from settlement import gateways
 from settlement import services as settlement
 from settlement.selectors import allowed_gateways
@@ -342,16 +341,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
         raise Http404
     if not review.document:
         raise Http404
-    name = str(review.document.name)
-    response = FileResponse(review.document.open("rb"), as_attachment=True, content_type=content_type_for(name),
-                            filename=f"{review.get_kind_display()}-{review.pk}{_suffix(name)}")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _suffix(name: str) -> str:
-    return name[name.rfind("."):] if "." in name else ""
+    return uploads.private_file_response(review.document, f"{review.get_kind_display()}-{review.pk}")
 
 
 # --- court staff ------------------------------------------------------------------------------------------------

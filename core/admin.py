@@ -12,6 +12,7 @@ import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -79,8 +80,10 @@ class UserAdmin(BaseUserAdmin):
                   permissions=["change"])
     def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
         removed = 0
-        for user in queryset:
-            removed += twofactor.do_devices_reset(actor=request.user, user=user, reason=str(_("reset in the admin")))
+        with transaction.atomic():  # all of the selected users or none
+            for user in queryset:
+                removed += twofactor.do_devices_reset(actor=request.user, user=user,
+                                                      reason=str(_("reset in the admin")))
         self.message_user(request, _("%(users)s users reset, %(devices)s devices removed.") % {
             "users": queryset.count(), "devices": removed})
 

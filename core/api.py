@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import ratelimit, unavailable
-from core.errors import PermissionDenied, RuleViolation
+from core.errors import PermissionDenied, RuleViolation, error_body
 from core.roles import Role, has_role
 
 
@@ -64,8 +64,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     """handler404: a path under /api/ that matches no route (e.g. `/api/rounds/abc/`) is answered in the
     API's error format, as the schema documents every 404; elsewhere Django's page."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"errors": [{"code": "not_found", "message": str(NotFound.default_detail),
-                                         "field": None}]}, status=status.HTTP_404_NOT_FOUND)
+        return JsonResponse(error_body("not_found", str(NotFound.default_detail)), status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 
 class RuleViolation(ValidationError):
@@ -62,3 +63,16 @@ class RuleViolations(RuleViolation):
     @property
     def codes(self) -> list[str]:
         return [v.rule_code for v in self.violations]
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """API calls, JSON endpoints and scripts get errors as JSON; pages get pages and redirects."""
+    path = request.path_info
+    return (path.startswith("/api/") or path.endswith(".json")
+            or "application/json" in request.headers.get("Accept", "")
+            or request.headers.get("X-Requested-With") == "XMLHttpRequest")
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The API's error format (core.api.exception_handler): one error with its stable code and translated message."""
+    return {"errors": [{"code": code, "message": message, "field": field}]}

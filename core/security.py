@@ -27,19 +27,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from core import clock, twofactor
+from core.errors import error_body, wants_json
 
 log = logging.getLogger("fapai.security")
 LAST_SEEN_KEY = "_fapai_staff_seen"
 # A staff session's last-seen time is written at most this often (one session save per minute).
 LAST_SEEN_RESOLUTION = 60
-
-
-def wants_json(request: HttpRequest) -> bool:
-    """API calls and JSON endpoints get JSON errors, pages get redirects."""
-    path = request.path_info
-    return (path.startswith("/api/") or path.endswith(".json")
-            or "application/json" in request.headers.get("Accept", "")
-            or request.headers.get("X-Requested-With") == "XMLHttpRequest")
 
 
 def _exempt(request: HttpRequest) -> bool:
@@ -50,7 +43,7 @@ def _exempt(request: HttpRequest) -> bool:
 
 
 def _json_error(code: str, message: str, status: int) -> JsonResponse:
-    return JsonResponse({"errors": [{"code": code, "message": message, "field": None}]}, status=status)
+    return JsonResponse(error_body(code, message), status=status)
 
 
 class StaffSessionMiddleware:

@@ -109,7 +109,7 @@ def check_enrol_confirm(*, user: Any, device: TOTPDevice, token: str) -> Enrolle
     return do_enrol_confirm(user=user, device=device)
 
 
-def do_enrol_confirm(*, user: Any, device: TOTPDevice, actor: Any = None) -> Enrolled:
+def do_enrol_confirm(*, user: Any, device: TOTPDevice) -> Enrolled:
     """Locks: the user's devices (deleted and created here); the audit chain head."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -119,7 +119,7 @@ def do_enrol_confirm(*, user: Any, device: TOTPDevice, actor: Any = None) -> Enr
         backup = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
         codes = [StaticToken.random_token() for _i in range(int(getattr(settings, "FAPAI_OTP_BACKUP_CODES", 10)))]
         StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
-        audit.record(actor=actor or user, action="user.otp_enrol", obj=user,
+        audit.record(actor=user, action="user.otp_enrol", obj=user,
                      after={"device": device.name, "backup_codes": len(codes)})
     return Enrolled(device, codes)
 

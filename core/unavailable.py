@@ -20,6 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from core.errors import error_body, wants_json
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -32,13 +34,7 @@ def message() -> str:
 
 
 def payload() -> dict[str, Any]:
-    return {"errors": [{"code": "unavailable", "message": message(), "field": None}]}
-
-
-def wants_json(request: HttpRequest) -> bool:
-    path = request.path_info
-    return (path.startswith("/api/") or path.endswith(".json")
-            or "application/json" in request.headers.get("Accept", ""))
+    return error_body("unavailable", message())
 
 
 def response(request: HttpRequest) -> HttpResponse:

@@ -34,6 +34,21 @@ def frozen() -> Iterator[clock.FrozenClock]:
         yield c
 
 
+@pytest.fixture
+def clean_rate_limits() -> None:
+    """Forget this run's rate-limit counters (core.ratelimit), and only those: the other test worker
+    shares the Redis database (with another key prefix), so the cache is never flushed."""
+    from django.core.cache import cache
+
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:  # the in-memory cache of one process
+        cache.clear()
+        return
+    redis = client(write=True)
+    for key in redis.scan_iter(match=f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:*:fapai:rl:*"):
+        redis.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     with translation.override("zh-hans"):

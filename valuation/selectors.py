@@ -659,7 +659,7 @@ def party_sections(party: Any) -> list[Any]:
         "delivered_on", "id")
     for d in deliveries:
         report = d.report
-        price = report.corrected_price_fen if report.corrected_price_fen is not None else report.price_fen
+        price = report.effective_price_fen
         sent.rows.append([report.valuation.lot.title, report.get_kind_display(), report.provider_name,
                           format_fen(price) if price is not None else "—", d.delivered_on, objection_deadline(d)])
     return [s for s in (procedure, sent) if s.rows]

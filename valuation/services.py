@@ -838,7 +838,7 @@ def do_notify_valuation_result(delivery: Delivery) -> None:
     from django.urls import reverse
 
     party, report = delivery.party, delivery.report
-    price = report.corrected_price_fen if report.corrected_price_fen is not None else report.price_fen
+    price = report.effective_price_fen
     notify.notify_address(party.email, "valuation_result", {
         "lot": report.valuation.lot.title, "case": party.case.number, "report": str(report.get_kind_display()),
         "issuer": report.provider_name, "price": format_fen(price) if price is not None else "—",

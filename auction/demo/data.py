@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from auction.models import Claim, Encumbrance, Lease, Lot, Party, PriorityHolder, TaxAllocation
+from core.roles import STAFF_ROLES
 
 # Round outcomes: the status each round is left in. LIVE is a bidding round that ends within the
 # hour; every other BIDDING round ends days later.
@@ -53,6 +54,11 @@ class UserSpec:
     roles: tuple[str, ...]
     court: str | None = None
     superuser: bool = False
+
+    @property
+    def staff(self) -> bool:
+        """Logs in with a second factor (the demo's public authenticator secret)."""
+        return self.superuser or bool(set(self.roles) & STAFF_ROLES)
 
 
 @dataclass(frozen=True)

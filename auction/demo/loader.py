@@ -35,7 +35,6 @@ from auction.models import (
 from auction.services import RoundTerms
 from core import clock, twofactor
 from core.models import User
-from core.roles import STAFF_ROLES
 
 Story = Generator[datetime, None, None]
 YUAN = 100
@@ -99,7 +98,7 @@ class Loader:
                 user.groups.add(Group.objects.get(name=role))
             if u.court:
                 CourtMembership.objects.get_or_create(user=user, court=self.courts[u.court])
-            if u.superuser or set(u.roles) & STAFF_ROLES:
+            if u.staff:
                 # Staff log in with a second factor: the demo's fixed, public authenticator secret.
                 twofactor.demo_device_ensure(user)
             self.users[u.username] = user

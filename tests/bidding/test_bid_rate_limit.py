@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 
 from auction.models import AuctionRound
 from bidding.models import BidRejection, Registration
+from core import clock
 from tests.bidding import live_harness as h
 from tests.bidding.conftest import new_round, register, sign_up
 
@@ -25,33 +26,43 @@ def test_http_and_websocket_bids_share_the_engines_rate_limit(judge, frozen, fin
         register(user, rnd, finance=finance)
     rnd = h.open_now(rnd)
     low = rnd.start_price_fen - rnd.increment_fen
-    http = Client()
-    http.force_login(alice)
-    with override_settings(FAPAI_BID_RATE_LIMIT="3/60"):  # on the frozen clock: one instant, 4 attempts
-        answers = [http.post(f"/api/bidding/rounds/{rnd.pk}/bids/", {"client_id": f"h-{i}", "amount_fen": low},
-                             content_type="application/json") for i in range(4)]
-    assert [a.status_code for a in answers] == [409, 409, 409, 429]
-    assert answers[-1]["Retry-After"] == "60" and answers[-1].json()["errors"][0]["code"] == "rate_limited"
-    cookie = h.session_cookie(bob)
+    url = f"/api/bidding/rounds/{rnd.pk}/bids/"
 
-    async def scenario(server: h.Server) -> list[str]:
+    def http_bids(user, prefix: str, n: int) -> list:
+        client = Client()
+        client.force_login(user)
+        with override_settings(FAPAI_BID_RATE_LIMIT="3/60"):
+            return [client.post(url, {"client_id": f"{prefix}-{i}", "amount_fen": low},
+                                content_type="application/json") for i in range(n)]
+
+    def answer(response) -> tuple[int, str]:
+        return response.status_code, response.json()["errors"][0]["code"]
+
+    async def ws_bids(server: h.Server, cookie: str, n: int) -> list[dict]:
         ws = await h.connect(server, rnd.pk, cookie, language="zh-hans")
         await h.recv(ws)  # the snapshot
-        codes = []
-        for i in range(4):
+        frames = []
+        for i in range(n):
             await ws.send(orjson.dumps({"type": "bid", "client_id": f"w-{i}", "amount_fen": low}).decode())
-            frame = await h.recv_type(ws, "reject")
-            codes.append(frame["code"])
-            last = frame
-        assert last["message"]  # in the bidder's language (bidding.services.REJECTIONS)
+            frames.append(await h.recv_type(ws, "reject"))
         await ws.close()
-        return codes
+        return frames
 
     server = h.start_server({"FAPAI_BID_RATE_LIMIT": "3/60"})
     try:
-        codes = asyncio.run(scenario(server))
+        # The web process bids on the real clock: so do the HTTP bids here, in the same 60 s window.
+        frozen.set(clock.SystemClock().now())
+        # HTTP alone: three attempts are decided, the fourth is refused with 429 + Retry-After.
+        bob_answers = http_bids(bob, "b", 4)
+        assert [answer(a) for a in bob_answers] == [(409, "below_start")] * 3 + [(429, "rate_limited")]
+        assert bob_answers[-1]["Retry-After"] == "60"
+        # Alice: two attempts over HTTP and two over the socket count as one registration's four.
+        assert [answer(a) for a in http_bids(alice, "a", 2)] == [(409, "below_start")] * 2
+        frames = asyncio.run(ws_bids(server, h.session_cookie(alice), 2))
     finally:
         server.kill()
-    assert codes == ["below_start", "below_start", "below_start", "rate_limited"]
-    bob_reg = Registration.objects.get(round=rnd, bidder__user=bob)
-    assert BidRejection.objects.filter(registration=bob_reg, code="rate_limited").count() == 1
+    assert [f["code"] for f in frames] == ["below_start", "rate_limited"]
+    assert "出价" in frames[-1]["message"]  # in the bidder's language (bidding.services.REJECTIONS)
+    for user in (alice, bob):
+        reg = Registration.objects.get(round=rnd, bidder__user=user)
+        assert BidRejection.objects.filter(registration=reg, code="rate_limited").count() == 1

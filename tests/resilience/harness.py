@@ -431,6 +431,22 @@ class Watcher:
             self.task.cancel()
 
 
+def start_bidding(servers: list[h.Server], rnd: AuctionRound, bidders: list[Bidder], tally: Tally,
+                  ws_bidders: int, watchers: int, languages: tuple[str, ...] = ("en",)
+                  ) -> tuple[Bidding, list[Watcher], list[asyncio.Task[None]]]:
+    """The fault scenarios' common start, alternating between the first two servers: `watchers`
+    watchers, the first `ws_bidders` bidders on WebSockets and the rest over HTTP (in `languages`
+    in turn). Returns the bidding (set its `stop` to end it), the watchers and the bidders' tasks."""
+    bidding = Bidding(rnd, tally)
+    seen = [Watcher(servers[i % 2], rnd.pk, i) for i in range(watchers)]
+    for w in seen:
+        w.start()
+    tasks = [asyncio.create_task(bidding.ws(servers, i % 2, b)) for i, b in enumerate(bidders[:ws_bidders])]
+    tasks += [asyncio.create_task(bidding.http(servers, i % 2, b, language=languages[i % len(languages)]))
+              for i, b in enumerate(bidders[ws_bidders:])]
+    return bidding, seen, tasks
+
+
 async def wait_until(predicate: Any, timeout: float, what: str, tasks: Any = (), step: float = 0.05) -> float:
     """Poll a condition with a deadline; the seconds it took. A client task that failed meanwhile
     (say, an HTTP bid answered 500) fails the wait at once with its own error."""

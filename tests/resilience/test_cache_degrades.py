@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from core import ratelimit
+from core import clock, ratelimit
 from core.cache import ResilientRedisCache
 from tests.resilience.servers import Redis
 
@@ -42,7 +42,8 @@ def test_an_unreachable_redis_reads_as_an_empty_cache_and_recovers(redis_server:
 
 
 @pytest.mark.parametrize("reachable", [True, False])
-def test_the_rate_limiter_counts_with_redis_and_fails_open_without(redis_server: Redis, reachable: bool) -> None:
+def test_the_rate_limiter_counts_with_redis_and_fails_open_without(redis_server: Redis, reachable: bool,
+                                                                   frozen: clock.FrozenClock) -> None:
     caches = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis_server.url,
                           "OPTIONS": OPTIONS, "KEY_PREFIX": f"faults-rl-{reachable}"}}
     if not reachable:

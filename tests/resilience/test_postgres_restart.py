@@ -27,13 +27,8 @@ def test_postgresql_restarts_in_the_middle_of_bidding(world, redis_server):
     figures: dict = {}
 
     async def scenario(servers):
-        bidding = r.Bidding(rnd, tally)
-        watchers = [r.Watcher(servers[i % 2], rnd.pk, i) for i in range(WATCHERS)]
-        for w in watchers:
-            w.start()
-        tasks = [asyncio.create_task(bidding.ws(servers, i % 2, b)) for i, b in enumerate(bidders[:WS_BIDDERS])]
-        tasks += [asyncio.create_task(bidding.http(servers, i % 2, b, language=("en", "zh-hans")[i % 2]))
-                  for i, b in enumerate(bidders[WS_BIDDERS:])]
+        bidding, watchers, tasks = r.start_bidding(servers, rnd, bidders, tally, WS_BIDDERS, WATCHERS,
+                                                   languages=("en", "zh-hans"))
         guard = tasks + [w.task for w in watchers]
         await r.wait_until(lambda: tally.count("ack") >= 8 and all(w.connects for w in watchers), 30,
                            "bids before the fault", guard)

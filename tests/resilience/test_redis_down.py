@@ -27,13 +27,7 @@ def test_redis_stops_in_the_middle_of_bidding(world, redis_server):
     figures: dict = {}
 
     async def scenario(servers):
-        bidding = r.Bidding(rnd, tally)
-        watchers = [r.Watcher(servers[i % 2], rnd.pk, i) for i in range(WATCHERS)]
-        for w in watchers:
-            w.start()
-        tasks = [asyncio.create_task(bidding.ws(servers, i % 2, b)) for i, b in enumerate(bidders[:WS_BIDDERS])]
-        tasks += [asyncio.create_task(bidding.http(servers, i % 2, b))
-                  for i, b in enumerate(bidders[WS_BIDDERS:])]
+        bidding, watchers, tasks = r.start_bidding(servers, rnd, bidders, tally, WS_BIDDERS, WATCHERS)
         sockets = WATCHERS + WS_BIDDERS  # every open WebSocket counts as a watcher of the round
 
         def shared_count_seen(since, total):

@@ -11,12 +11,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auction.demo import data, loader
 from auction.models import AuctionRound, Case, Court, Lot
 from core import clock, twofactor
-from core.roles import STAFF_ROLES, Role
+from core.models import User
+from core.roles import Role
 
 
 class Command(BaseCommand):
@@ -60,8 +60,9 @@ class Command(BaseCommand):
 
     def write_two_factor(self) -> None:
         """Staff log in with a second factor; the demo's authenticator secret is public on purpose."""
-        staff = [u.username for u in data.USERS if u.superuser or set(u.roles) & STAFF_ROLES]
-        device = TOTPDevice.objects.filter(user__username=staff[0], confirmed=True).first() if staff else None
+        staff = [u.username for u in data.USERS if u.staff]
+        first = User.objects.filter(username=staff[0]).first() if staff else None
+        device = twofactor.confirmed_device(first) if first is not None else None
         self.stdout.write(_("Staff logins (%(users)s) then ask for a 6-digit code. Add this demo secret to an "
                             "authenticator app (TOTP, 6 digits, 30 s): %(secret)s") % {
                                 "users": ", ".join(staff), "secret": twofactor.DEMO_TOTP_SECRET})
