@@ -6,16 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from auction.models import Court, Party
 from core.forms import YuanField
-from settlement import gateways
+from settlement import gateways, statements
 from settlement.models import CaseCost, DistributionLine, DistributionPlan, PayoutDelay
-
-MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 
 
 class StatementUploadForm(forms.Form):
@@ -32,7 +29,7 @@ class StatementUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        limit = int(getattr(settings, "FAPAI_UPLOAD_MAX_STATEMENT_BYTES", MAX_STATEMENT_BYTES))
+        limit = statements.max_bytes()  # refused before the file is read; the import checks again
         if upload.size > limit:
             raise forms.ValidationError(_("The file is larger than %(limit)s MB."), code="file_too_large",
                                         params={"limit": limit // (1024 * 1024)})

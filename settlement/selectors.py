@@ -90,6 +90,7 @@ class BalanceStatus:
     days_left: int
     status: str
     ready_for_ruling: bool
+    payable: bool  # the buyer may still pay (an open balance)
     reference: str
 
 
@@ -103,7 +104,8 @@ def balance_status(*, rnd: AuctionRound | None = None, balance: BalanceDue | Non
         balance=balance, price_fen=balance.price_fen, deposit_credit_fen=balance.deposit_credit_fen,
         amount_fen=balance.amount_fen, paid_fen=balance.paid_fen, outstanding_fen=balance.outstanding_fen,
         due_on=balance.due_on, days_left=days.days_left(balance.due_on, clock.today()), status=balance.status,
-        ready_for_ruling=balance.status == BalanceDue.Status.PAID, reference=balance.reference)
+        ready_for_ruling=balance.status == BalanceDue.Status.PAID, payable=balance.status == BalanceDue.Status.OPEN,
+        reference=balance.reference)
 
 
 # --- what staff see ---------------------------------------------------------------------------------------------

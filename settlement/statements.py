@@ -62,12 +62,16 @@ BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF-", b"MZ", b"\x7fELF",
                 b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
 
 
+def max_bytes() -> int:
+    return int(settings.FAPAI_UPLOAD_MAX_STATEMENT_BYTES)
+
+
 def check_content(content: bytes) -> None:
     """A statement is text: CSV or CAMT.053 XML, within FAPAI_UPLOAD_MAX_STATEMENT_BYTES. Spreadsheets
     (XLSX, XLS), PDFs and programs are refused by their content whatever their name; XML may not
     declare a DOCTYPE or entities (no entity expansion, no external references); an HTML page is
     not a statement."""
-    limit = int(getattr(settings, "FAPAI_UPLOAD_MAX_STATEMENT_BYTES", 10 * 1024 * 1024))
+    limit = max_bytes()
     if len(content) > limit:
         raise StatementError(_("The file is larger than %(limit)s MB."), {"limit": limit // (1024 * 1024)})
     stripped = content.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -88,7 +88,7 @@ def live_panel(context: Any, rnd: AuctionRound) -> dict[str, Any]:
 @register.simple_tag
 def sealed_records(rounds: Any) -> dict[int, dict[str, Any]]:
     """For the results archive: each closed round's sealed bid-chain root and whether its sale
-    confirmation is published, in two queries for the whole page."""
+    confirmation is published, for the whole page at once (bidding.selectors.sealed_records)."""
     return selectors.sealed_records([r.pk for r in rounds])
 
 

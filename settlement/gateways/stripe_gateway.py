@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,6 +95,8 @@ def http_client() -> Any:
 
 
 # Why Stripe refused, in our words (Stripe's own message is English only).
+log = logging.getLogger("fapai.payments")
+
 _REASONS: dict[str, Any] = {
     "card_declined": _("the card was declined"),
     "expired_card": _("the card has expired"),
@@ -124,7 +127,11 @@ def gateway_failure(exc: stripe.StripeError, refused: Any) -> GatewayError:
         return GatewayError(refused % {"error": _("the card processor does not accept fapai's credentials")},
                             code="gateway_misconfigured")
     code = str(getattr(exc, "code", "") or ("resource_missing" if exc.http_status == 404 else "invalid_request"))
-    reason = _REASONS.get(code) or exc.user_message or exc.__class__.__name__
+    reason = _REASONS.get(code)
+    if reason is None:
+        # Stripe's own text is English only: logged for staff, never shown; the user gets the code.
+        log.warning("stripe refusal %s without a translated reason: %s", code, exc.user_message or exc)
+        reason = _("the card processor gave the reason %(code)s") % {"code": code}
     return GatewayError(refused % {"error": reason}, code=code[:60])
 
 

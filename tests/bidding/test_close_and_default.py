@@ -19,6 +19,7 @@ from bidding.services import RegistrationInput
 from core import clock, jobs
 from core.errors import PermissionDenied, RuleViolation
 from core.models import UserNotification
+from settlement import services as settlement
 from settlement.models import BalanceDue, Deposit, ForfeitEarmark, LedgerTransaction
 from tests import builders
 from tests.bidding.conftest import register, reload, sign_up
@@ -171,22 +172,30 @@ def test_no_re_auction_without_a_default(sold, judge):
     assert exc.value.rule_code == "no_default"
 
 
-def test_after_the_close_each_bidder_s_registration_page_shows_the_outcome(sold, alice, bob):
+def test_after_the_close_each_bidder_s_registration_page_shows_the_outcome(sold, alice, bob, finance):
     assert services.close_due_rounds() == 1
-    pages = {}
-    for who, user in (("winner", alice), ("loser", bob)):
+
+    def page(who: str, user) -> str:
         client = Client()
         client.force_login(user)
-        pages[who] = client.get(reverse("bidding:registration", args=[sold[who].pk]),
-                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return client.get(reverse("bidding:registration", args=[sold[who].pk]),
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    pages = {"winner": page("winner", alice), "loser": page("loser", bob)}
     balance = BalanceDue.objects.get(round=sold["rnd"])
+    pay = reverse("settlement:balance_pay", args=[balance.pk])
     won = pages["winner"]
     assert 'data-outcome="won"' in won and "You won this round" in won
-    assert reverse("settlement:balance_pay", args=[balance.pk]) in won  # where the buyer pays
+    assert pay in won  # where the buyer pays
     assert reverse("bidding:confirmation", args=[sold["rnd"].pk]) in won
     assert "Go to the live auction" not in won
     lost = pages["loser"]
     assert 'data-outcome="lost"' in lost and f"You did not win: bidder {sold['winner'].code}" in lost
-    assert "Your deposit was released at" in lost and "settlement:balance_pay" not in lost
+    assert "Your deposit was released at" in lost and pay not in lost
     notice = UserNotification.objects.get(user=alice, kind="won")
     assert notice.url == reverse("bidding:registration", args=[sold["winner"].pk])
+    # Paid in full: the page says so and no longer offers to pay.
+    settlement.balance_confirm_offline(balance=balance, amount_fen=balance.outstanding_fen, voucher="SJ-9",
+                                       actor=finance)
+    paid = page("winner", alice)
+    assert "The balance is paid in full" in paid and pay not in paid

@@ -269,3 +269,17 @@ def test_the_authorisation_window_is_configurable(rnd: AuctionRound, bidder: Use
                                     actor=bidder)
     start = services.deposit_payment_start(deposit=deposit, actor=bidder, return_url="/")
     assert not start.manual_capture and intent(start.gateway_ref)["capture_method"] == "automatic"
+
+
+def test_a_refusal_without_a_translated_reason_shows_its_code_never_stripes_english() -> None:
+    exc = stripe.InvalidRequestError("Your card's security code is incorrect.", param="cvc",
+                                     code="incorrect_cvc", http_status=402)
+    refused = stripe_gateway._refused("create")
+    with translation.override("zh-hans"):
+        zh = str(stripe_gateway.gateway_failure(exc, refused).message)
+    with translation.override("en"):
+        failure = stripe_gateway.gateway_failure(exc, refused)
+        en = str(failure.message)
+    assert failure.code == "incorrect_cvc"
+    assert "security code" not in zh + en and "incorrect_cvc" in zh and "incorrect_cvc" in en
+    assert "银行卡支付机构" in zh and en.startswith("The card processor refused the payment")

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from auction import services as auction_services
 from auction.models import Lot, Party
@@ -47,8 +49,12 @@ def test_a_delivery_emails_the_party_and_shows_in_its_case_file(at_method: Calla
 
     code = auction_services.party_access_issue(actor=clerk, party=debtor)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.post(reverse("case_lookup"), {"case_number": debtor.case.number, "access_code": code})
+    assert client.post(reverse("case_lookup"), {"case_number": debtor.case.number,
+                                                 "access_code": code}).status_code == 302
     page = client.get(reverse("party_case_file")).content.decode()
     assert "Valuation results sent to you" in page and "¥1,234,567.00" in page
-    assert report.provider_name in page
+    # One row: the debtor's own delivery, not the applicant's of the same report, with its deadline.
+    with translation.override("en"):
+        deadline = Template("<td>{{ d }}</td>").render(Context({"d": date(2026, 3, 9)}))
+    assert page.count(f"<td>{report.provider_name}</td>") == 1 and deadline in page
     assert applicant.name not in page
